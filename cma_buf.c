@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cma_buf: physically contiguous buffers from the Contiguous Memory
+ * Allocator, handed to user space through sysfs and a char device each.
+ *
+ * This file: the buffer objects, their registry and lifetime, allocation,
+ * and module setup.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/dma-mapping.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/platform_device.h>
+#include <linux/sched.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/xarray.h>
+
+#include "backend.h"
+#include "cma_buf.h"
+
+/* Minors reserved at load; max_buffers may be raised up to this. */
+#define CMA_BUF_MINORS		(MINORMASK + 1)
+
+static int cma_buf_set_max_buffers(const char *val, const struct kernel_param *kp)
+{
+	unsigned int n;
+	int ret;
+
+	ret = kstrtouint(val, 0, &n);
+	if (ret)
+		return ret;
+	if (n < 1 || n > CMA_BUF_MINORS)
+		return -EINVAL;
+	return param_set_uint(val, kp);
+}
+
+static const struct kernel_param_ops cma_buf_max_buffers_ops = {
+	.set = cma_buf_set_max_buffers,
+	.get = param_get_uint,
+};
+
+static unsigned int max_buffers = 1024;
+module_param_cb(max_buffers, &cma_buf_max_buffers_ops, &max_buffers, 0644);
+MODULE_PARM_DESC(max_buffers, "Buffer indices 0..max_buffers-1 may be used (default 1024, at most 1048576)");
+
+static unsigned long max_bytes;
+module_param(max_bytes, ulong, 0644);
+MODULE_PARM_DESC(max_bytes, "Most bytes all buffers together may hold, 0 for no limit (default 0)");
+
+static char *backend = "auto";
+module_param(backend, charp, 0444);
+MODULE_PARM_DESC(backend, "Allocator: auto (cma where the kernel exports it, else dma), cma or dma");
+
+/*
+ * Index -> buffer. An index is reserved (NULL entry) from the start of an
+ * allocation until its device is registered, and stays reserved until its
+ * device is gone, so a name is never registered twice.
+ */
+static DEFINE_XARRAY_ALLOC(cma_buf_registry);
+/* Serialises device registration and removal against each other. */
+static DEFINE_MUTEX(cma_buf_lock);
+static atomic64_t cma_buf_bytes_held = ATOMIC64_INIT(0);
+static dev_t cma_buf_devt;
+static const struct cma_buf_backend *cma_buf_backend;
+static struct platform_device *cma_buf_pdev;
+struct device *cma_buf_dma_dev;
+
+const char *cma_buf_backend_name(void)
+{
+	return cma_buf_backend->name;
+}
+
+/* Last reference gone: no file, mapping or registry entry refers to @dev. */
+static void cma_buf_release(struct device *dev)
+{
+	struct cma_buf *buf = to_cma_buf(dev);
+
+	buf->backend->free(buf);
+	atomic64_sub(buf->size, &cma_buf_bytes_held);
+	kfree(buf);
+}
+
+/* CMA hands out pages as they were; nobody may see another buffer's data. */
+static void cma_buf_zero(struct cma_buf *buf)
+{
+	unsigned long i, n = cma_buf_nr_pages(buf);
+
+	if (IS_ENABLED(CONFIG_HIGHMEM)) {
+		for (i = 0; i < n; i++) {
+			clear_highpage(nth_page(buf->pages, i));
+			cond_resched();
+		}
+		return;
+	}
+	/* One linear mapping covers it all: clear in large strides. */
+	for (i = 0; i < n; i += SZ_2M >> PAGE_SHIFT) {
+		unsigned long chunk = min(n - i, SZ_2M >> PAGE_SHIFT);
+
+		memset(page_address(nth_page(buf->pages, i)), 0, chunk << PAGE_SHIFT);
+		cond_resched();
+	}
+}
+
+static int cma_buf_reserve_index(int index, u32 *id)
+{
+	u32 limit = READ_ONCE(max_buffers);
+	int ret;
+
+	if (index == CMA_BUF_INDEX_ANY) {
+		ret = xa_alloc(&cma_buf_registry, id, NULL, XA_LIMIT(0, limit - 1), GFP_KERNEL);
+		return ret == -EBUSY ? -ENOSPC : ret;
+	}
+	if (index < 0 || index >= limit)
+		return -EINVAL;
+	*id = index;
+	ret = xa_insert(&cma_buf_registry, index, NULL, GFP_KERNEL);
+	return ret == -EBUSY ? -EEXIST : ret;
+}
+
+static int cma_buf_account(size_t size)
+{
+	unsigned long limit = READ_ONCE(max_bytes);
+
+	if (atomic64_add_return(size, &cma_buf_bytes_held) > limit && limit) {
+		atomic64_sub(size, &cma_buf_bytes_held);
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+/**
+ * cma_buf_create() - allocate a zeroed buffer and publish it
+ * @size:	bytes, a whole number of pages
+ * @index:	the N of cma_bufN, or CMA_BUF_INDEX_ANY for the lowest free one
+ * @align:	physical alignment, a power of two, at least PAGE_SIZE
+ *
+ * Return: the index, or -EINVAL (index out of range, alignment the backend
+ * cannot guarantee), -EEXIST (index taken), -ENOSPC (over max_buffers or
+ * max_bytes), -ENOMEM. On failure nothing is left behind.
+ */
+int cma_buf_create(size_t size, int index, size_t align)
+{
+	struct cma_buf *buf;
+	u32 id;
+	int ret;
+
+	/* More than all of RAM cannot succeed; do not bother the allocator. */
+	if (size >> PAGE_SHIFT > totalram_pages())
+		return -ENOMEM;
+	if (align > (size_t)totalram_pages() << PAGE_SHIFT)
+		return -EINVAL;
+
+	ret = cma_buf_reserve_index(index, &id);
+	if (ret)
+		return ret;
+	ret = cma_buf_account(size);
+	if (ret)
+		goto err_index;
+	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto err_account;
+	}
+	buf->index = id;
+	buf->size = size;
+	buf->backend = cma_buf_backend;
+	ret = buf->backend->alloc(buf, align);
+	if (ret)
+		goto err_free;
+	cma_buf_zero(buf);
+
+	/* From here on the device's release callback owns buf and its pages. */
+	device_initialize(&buf->dev);
+	buf->dev.class = &cma_buf_class;
+	buf->dev.devt = MKDEV(MAJOR(cma_buf_devt), id);
+	buf->dev.release = cma_buf_release;
+	cdev_init(&buf->cdev, &cma_buf_fops);
+	buf->cdev.owner = THIS_MODULE;
+	ret = dev_set_name(&buf->dev, "cma_buf%u", id);
+	if (ret)
+		goto err_put;
+
+	mutex_lock(&cma_buf_lock);
+	ret = cdev_device_add(&buf->cdev, &buf->dev);
+	if (!ret)
+		xa_store(&cma_buf_registry, id, buf, GFP_KERNEL);
+	mutex_unlock(&cma_buf_lock);
+	if (ret)
+		goto err_put;
+	return id;
+
+err_put:
+	/* A failed cdev_device_add() may have been seen by an opener: no kfree. */
+	put_device(&buf->dev);
+	xa_erase(&cma_buf_registry, id);
+	return ret;
+err_free:
+	kfree(buf);
+err_account:
+	atomic64_sub(size, &cma_buf_bytes_held);
+err_index:
+	xa_erase(&cma_buf_registry, id);
+	return ret;
+}
+
+/**
+ * cma_buf_remove() - unpublish a buffer and drop the registry's reference
+ * @index:	the N of cma_bufN
+ *
+ * Its sysfs directory and /dev node go at once; open files and mappings keep
+ * the memory until they are gone.
+ *
+ * Return: 0, or -ENOENT if there is no such buffer.
+ */
+int cma_buf_remove(unsigned int index)
+{
+	struct cma_buf *buf;
+
+	mutex_lock(&cma_buf_lock);
+	buf = xa_load(&cma_buf_registry, index);
+	if (!buf) {
+		mutex_unlock(&cma_buf_lock);
+		return -ENOENT;
+	}
+	cdev_device_del(&buf->cdev, &buf->dev);
+	xa_erase(&cma_buf_registry, index);
+	mutex_unlock(&cma_buf_lock);
+	put_device(&buf->dev);
+	return 0;
+}
+
+static const struct cma_buf_backend *cma_buf_pick_backend(const char *name)
+{
+#ifdef CMA_BUF_HAVE_CMA_API
+	if (!strcmp(name, "auto") || !strcmp(name, "cma"))
+		return &cma_buf_backend_cma;
+#else
+	if (!strcmp(name, "auto"))
+		return &cma_buf_backend_dma;
+	if (!strcmp(name, "cma")) {
+		pr_err("backend=cma: this kernel does not export cma_alloc() to modules; use backend=dma\n");
+		return ERR_PTR(-EOPNOTSUPP);
+	}
+#endif
+	if (!strcmp(name, "dma"))
+		return &cma_buf_backend_dma;
+	pr_err("backend=%s: expected auto, cma or dma\n", name);
+	return ERR_PTR(-EINVAL);
+}
+
+static int __init cma_buf_init(void)
+{
+	int ret;
+
+	cma_buf_backend = cma_buf_pick_backend(backend);
+	if (IS_ERR(cma_buf_backend))
+		return PTR_ERR(cma_buf_backend);
+
+	/* The device the DMA API allocates for, and later syncs against. */
+	cma_buf_pdev = platform_device_register_simple(KBUILD_MODNAME, PLATFORM_DEVID_NONE,
+						       NULL, 0);
+	if (IS_ERR(cma_buf_pdev))
+		return PTR_ERR(cma_buf_pdev);
+	cma_buf_dma_dev = &cma_buf_pdev->dev;
+	ret = dma_coerce_mask_and_coherent(cma_buf_dma_dev, DMA_BIT_MASK(64));
+	if (ret)
+		goto err_pdev;
+	ret = cma_buf_backend->init(cma_buf_dma_dev);
+	if (ret)
+		goto err_pdev;
+
+	ret = alloc_chrdev_region(&cma_buf_devt, 0, CMA_BUF_MINORS, KBUILD_MODNAME);
+	if (ret)
+		goto err_pdev;
+	ret = class_register(&cma_buf_class);
+	if (ret)
+		goto err_chrdev;
+	return 0;
+
+err_chrdev:
+	unregister_chrdev_region(cma_buf_devt, CMA_BUF_MINORS);
+err_pdev:
+	platform_device_unregister(cma_buf_pdev);
+	return ret;
+}
+
+static void __exit cma_buf_exit(void)
+{
+	struct cma_buf *buf;
+	unsigned long index;
+
+	/* No file is open (each pins the module), so each buffer goes now. */
+	xa_for_each(&cma_buf_registry, index, buf)
+		cma_buf_remove(index);
+	class_unregister(&cma_buf_class);
+	unregister_chrdev_region(cma_buf_devt, CMA_BUF_MINORS);
+	platform_device_unregister(cma_buf_pdev);
+}
+
+module_init(cma_buf_init);
+module_exit(cma_buf_exit);
+
+MODULE_DESCRIPTION("Physically contiguous CMA buffers for user space, through sysfs");
+MODULE_LICENSE("GPL");

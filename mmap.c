@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cma_buf device node: /dev/cma_bufN maps, reads and writes exactly the
+ * buffer's pages. An open file holds a reference on the buffer, and every
+ * mapping pins its file, so the memory outlives its removal from sysfs for
+ * as long as anyone can still reach it.
+ */
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/uio.h>
+
+#include "cma_buf.h"
+#include "compat.h"
+
+static int cma_buf_open(struct inode *inode, struct file *file)
+{
+	struct cma_buf *buf = container_of(inode->i_cdev, struct cma_buf, cdev);
+
+	get_device(&buf->dev);
+	file->private_data = buf;
+	return 0;
+}
+
+static int cma_buf_release_file(struct inode *inode, struct file *file)
+{
+	struct cma_buf *buf = file->private_data;
+
+	put_device(&buf->dev);
+	return 0;
+}
+
+static int cma_buf_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct cma_buf *buf = file->private_data;
+	unsigned long n = cma_buf_nr_pages(buf);
+	unsigned long off = vma->vm_pgoff;
+	unsigned long count = vma_pages(vma);
+
+	/* A private mapping would copy pages on write: not the device's memory. */
+	if (!(vma->vm_flags & VM_MAYSHARE))
+		return -EINVAL;
+	/* Overflow-safe: never off + count > n. */
+	if (off >= n || count > n - off)
+		return -EINVAL;
+
+	/* No growing past the buffer with mremap, no buffers in core dumps. */
+	cma_buf_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+	/*
+	 * The buffer is contiguous and resident: map it whole now rather than
+	 * take a fault per page later.
+	 */
+	return remap_pfn_range(vma, vma->vm_start, page_to_pfn(buf->pages) + off,
+			       count << PAGE_SHIFT, vma->vm_page_prot);
+}
+
+static ssize_t cma_buf_copy_iter(struct kiocb *iocb, struct iov_iter *iter, bool write)
+{
+	struct cma_buf *buf = iocb->ki_filp->private_data;
+	loff_t pos = iocb->ki_pos;
+	size_t done = 0;
+
+	if (!iov_iter_count(iter))
+		return 0;
+	if (pos >= buf->size)
+		return write ? -ENOSPC : 0;
+
+	while (iov_iter_count(iter) && pos < buf->size) {
+		struct page *page = nth_page(buf->pages, pos >> PAGE_SHIFT);
+		size_t off = offset_in_page(pos);
+		size_t chunk = min3(PAGE_SIZE - off, (size_t)(buf->size - pos),
+				    iov_iter_count(iter));
+		size_t copied;
+
+		if (write)
+			copied = copy_page_from_iter(page, off, chunk, iter);
+		else
+			copied = copy_page_to_iter(page, off, chunk, iter);
+		pos += copied;
+		done += copied;
+		if (copied < chunk)
+			break;
+		cond_resched();
+	}
+	iocb->ki_pos = pos;
+	return done ? done : -EFAULT;
+}
+
+static ssize_t cma_buf_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	return cma_buf_copy_iter(iocb, to, false);
+}
+
+static ssize_t cma_buf_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	return cma_buf_copy_iter(iocb, from, true);
+}
+
+static loff_t cma_buf_llseek(struct file *file, loff_t offset, int whence)
+{
+	struct cma_buf *buf = file->private_data;
+
+	return fixed_size_llseek(file, offset, whence, buf->size);
+}
+
+const struct file_operations cma_buf_fops = {
+	.owner = THIS_MODULE,
+	.open = cma_buf_open,
+	.release = cma_buf_release_file,
+	.mmap = cma_buf_mmap,
+	.read_iter = cma_buf_read_iter,
+	.write_iter = cma_buf_write_iter,
+	.llseek = cma_buf_llseek,
+};

@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Strict parsing of cma_buf's control files.
+ *
+ * kstrto*() and memparse() are close but not enough: memparse() ignores junk
+ * after the number and knows suffixes we do not want; kstrto*() needs a NUL
+ * terminated copy and accepts a sign. Sizes here are decimal or 0x hex with an
+ * optional K, M or G, and every byte written must be accounted for.
+ */
+#include <linux/errno.h>
+#include <linux/kernel.h>
+#include <linux/limits.h>
+#include <linux/string.h>
+
+#include "parse.h"
+
+static bool cma_buf_is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/*
+ * Split a sysfs write into blank-separated tokens. One trailing newline is
+ * allowed (echo adds it); any other byte, newlines and NULs included, stays
+ * in a token for the token parsers to refuse.
+ * Returns the number of tokens, or -EINVAL for none or more than @max.
+ */
+int cma_buf_split(const char *buf, size_t count, struct cma_buf_token *tok, int max)
+{
+	size_t i = 0;
+	int n = 0;
+
+	if (count && buf[count - 1] == '\n')
+		count--;
+	while (i < count) {
+		size_t start;
+
+		if (cma_buf_is_blank(buf[i])) {
+			i++;
+			continue;
+		}
+		if (n == max)
+			return -EINVAL;
+		start = i;
+		while (i < count && !cma_buf_is_blank(buf[i]))
+			i++;
+		tok[n].s = buf + start;
+		tok[n].len = i - start;
+		n++;
+	}
+	return n ? n : -EINVAL;
+}
+
+static int cma_buf_digit(char c, unsigned int base)
+{
+	int d;
+
+	if (c >= '0' && c <= '9')
+		d = c - '0';
+	else if (c >= 'a' && c <= 'f')
+		d = c - 'a' + 10;
+	else if (c >= 'A' && c <= 'F')
+		d = c - 'A' + 10;
+	else
+		return -1;
+	return d < base ? d : -1;
+}
+
+/* Digits only, in @base, at least one, no overflow of u64. */
+static int cma_buf_parse_digits(const char *s, size_t len, unsigned int base, u64 *out)
+{
+	u64 v = 0;
+	size_t i;
+
+	if (!len)
+		return -EINVAL;
+	for (i = 0; i < len; i++) {
+		int d = cma_buf_digit(s[i], base);
+
+		if (d < 0)
+			return -EINVAL;
+		if (v > (U64_MAX - d) / base)
+			return -EINVAL;
+		v = v * base + d;
+	}
+	*out = v;
+	return 0;
+}
+
+/**
+ * cma_buf_parse_size() - parse a size token
+ * @tok:	decimal or 0x hex, optionally followed by K, M or G (either case)
+ * @out:	the value in bytes
+ *
+ * Return: 0, or -EINVAL for anything else, including overflow of u64.
+ * Zero is a valid result here; callers decide whether it is acceptable.
+ */
+int cma_buf_parse_size(const struct cma_buf_token *tok, u64 *out)
+{
+	const char *s = tok->s;
+	size_t len = tok->len;
+	unsigned int base = 10, shift = 0;
+	u64 v;
+	int ret;
+
+	if (len) {
+		switch (s[len - 1]) {
+		case 'k': case 'K':
+			shift = 10;
+			break;
+		case 'm': case 'M':
+			shift = 20;
+			break;
+		case 'g': case 'G':
+			shift = 30;
+			break;
+		}
+		if (shift)
+			len--;
+	}
+	if (len >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+		len -= 2;
+	}
+	ret = cma_buf_parse_digits(s, len, base, &v);
+	if (ret)
+		return ret;
+	if (v > (U64_MAX >> shift))
+		return -EINVAL;
+	*out = v << shift;
+	return 0;
+}
+
+/**
+ * cma_buf_parse_index() - parse a buffer index: decimal digits, no sign
+ * @tok:	the token
+ * @out:	the index
+ *
+ * Return: 0, or -EINVAL if malformed or beyond unsigned int.
+ */
+int cma_buf_parse_index(const struct cma_buf_token *tok, unsigned int *out)
+{
+	u64 v;
+	int ret;
+
+	ret = cma_buf_parse_digits(tok->s, tok->len, 10, &v);
+	if (ret)
+		return ret;
+	if (v > UINT_MAX)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static bool cma_buf_token_has_prefix(const struct cma_buf_token *tok, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return tok->len >= n && !memcmp(tok->s, prefix, n);
+}
+
+/**
+ * cma_buf_parse_alloc() - parse a write to the alloc file
+ * @buf:	"SIZE [INDEX] [align=ALIGN]", INDEX and align= in either order
+ * @count:	length of @buf
+ * @req:	what was asked for
+ *
+ * Return: 0, or -EINVAL for a zero size, a zero or non power of two
+ * alignment, a repeated or unknown token, or a malformed number.
+ */
+int cma_buf_parse_alloc(const char *buf, size_t count, struct cma_buf_alloc_req *req)
+{
+	struct cma_buf_token tok[CMA_BUF_MAX_TOKENS];
+	int n, i, ret;
+
+	n = cma_buf_split(buf, count, tok, ARRAY_SIZE(tok));
+	if (n < 0)
+		return n;
+	ret = cma_buf_parse_size(&tok[0], &req->size);
+	if (ret)
+		return ret;
+	if (!req->size)
+		return -EINVAL;
+	req->align = 0;
+	req->index = -1;
+	for (i = 1; i < n; i++) {
+		if (cma_buf_token_has_prefix(&tok[i], "align=")) {
+			struct cma_buf_token a = {
+				.s = tok[i].s + 6,
+				.len = tok[i].len - 6,
+			};
+
+			if (req->align)
+				return -EINVAL;
+			ret = cma_buf_parse_size(&a, &req->align);
+			if (ret)
+				return ret;
+			if (!req->align || (req->align & (req->align - 1)))
+				return -EINVAL;
+		} else {
+			unsigned int index;
+
+			if (req->index >= 0)
+				return -EINVAL;
+			ret = cma_buf_parse_index(&tok[i], &index);
+			if (ret)
+				return ret;
+			req->index = index;
+		}
+	}
+	return 0;
+}
+
+/**
+ * cma_buf_parse_free() - parse what user space gave the free control file
+ * @buf:	"N" or "cma_bufN"
+ * @count:	length of @buf
+ * @index:	N
+ *
+ * Return: 0, or -EINVAL.
+ */
+int cma_buf_parse_free(const char *buf, size_t count, unsigned int *index)
+{
+	struct cma_buf_token tok;
+	int n;
+
+	n = cma_buf_split(buf, count, &tok, 1);
+	if (n < 0)
+		return n;
+	if (cma_buf_token_has_prefix(&tok, "cma_buf")) {
+		tok.s += 7;
+		tok.len -= 7;
+	}
+	return cma_buf_parse_index(&tok, index);
+}

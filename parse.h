@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Strict parsing of what user space writes to cma_buf's control files.
+ * Pure functions on (pointer, length) tokens: no allocation, no global state.
+ */
+#ifndef _CMA_BUF_PARSE_H
+#define _CMA_BUF_PARSE_H
+
+#include <linux/types.h>
+
+#define CMA_BUF_MAX_TOKENS	3
+
+struct cma_buf_token {
+	const char *s;
+	size_t len;
+};
+
+struct cma_buf_alloc_req {
+	u64 size;		/* bytes as written, not yet rounded */
+	u64 align;		/* 0 when not given */
+	long index;		/* -1 when not given */
+};
+
+int cma_buf_split(const char *buf, size_t count, struct cma_buf_token *tok, int max);
+int cma_buf_parse_size(const struct cma_buf_token *tok, u64 *out);
+int cma_buf_parse_index(const struct cma_buf_token *tok, unsigned int *out);
+int cma_buf_parse_alloc(const char *buf, size_t count, struct cma_buf_alloc_req *req);
+int cma_buf_parse_free(const char *buf, size_t count, unsigned int *index);
+
+#endif /* _CMA_BUF_PARSE_H */

@@ -1,0 +1,14 @@
+#!/bin/sh
+# Build the module against one kernel tree in a folder of its own, so builds
+# against different kernels never share objects.
+#   build-module.sh KDIR OUTDIR [make args...]     prints OUTDIR/cma-buf.ko
+set -eu
+kdir=$1 out=$2
+shift 2
+top=$(cd "$(dirname "$0")/.." && pwd)
+mkdir -p "$out/scripts"
+# -p keeps timestamps, so kbuild rebuilds only what changed.
+cp -p "$top"/*.c "$top"/*.h "$top"/Kbuild "$out/"
+cp -p "$top"/scripts/conftest.sh "$out/scripts/"
+make -s -C "$kdir" M="$out" "$@" modules >&2
+echo "$out/cma-buf.ko"

@@ -1,0 +1,30 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Probe the target kernel for what compat.h has to bridge, and print the
+# compiler flags that say so. Features are read from the kernel's own headers
+# and Module.symvers, never inferred from version numbers: distributions
+# backport (RHEL 9.4 has vm_flags_set() on 5.14, GKI exports cma_alloc()).
+#
+#   conftest.sh SRCTREE OBJTREE
+set -u
+src=$1
+obj=$2
+
+have() { echo "-DCMA_BUF_HAVE_$1"; }
+exported() { grep -qE "^0x[0-9a-f]+[[:space:]]$1[[:space:]]" "$obj/Module.symvers" 2>/dev/null; }
+header_has() { grep -qE "$2" "$src/include/$1" 2>/dev/null; }
+
+# The 7.1 CMA exports, or a kernel patched to have them.
+if exported cma_alloc && exported cma_release && exported dev_get_cma_area; then
+	have CMA_API
+	exported cma_get_name && have CMA_GET_NAME
+fi
+# 6.3, "mm: introduce vma->vm_flags wrapper functions"
+header_has linux/mm.h 'static inline void vm_flags_set\(' && have VM_FLAGS_SET
+# 6.4, "driver core: class: mark the struct class for sysfs callbacks as constant"
+header_has linux/device/class.h '\(\*show\)\(const struct class \*' && have CONST_CLASS_ATTR
+# 6.2, "driver core: make struct class.devnode() take a const *"
+header_has linux/device/class.h 'char \*\(\*devnode\)\(const struct device \*' && have CONST_DEVNODE
+# 6.4, "driver core: class: remove struct module owner out of struct class"
+header_has linux/device/class.h '^[[:space:]]*struct module[[:space:]]+\*owner;' && have CLASS_OWNER
+exit 0

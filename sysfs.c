@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cma_buf sysfs: the class, its control files alloc and free, and the
+ * per-buffer attributes. Everything written here is hostile: it is parsed
+ * strictly (parse.c) and refused with a precise errno, quietly.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/device.h>
+#include <linux/module.h>
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/sysfs.h>
+
+#include "cma_buf.h"
+#include "compat.h"
+#include "parse.h"
+
+static ssize_t alloc_store(CMA_BUF_CLASS_CONST struct class *class,
+			   struct class_attribute *attr, const char *buf, size_t count)
+{
+	struct cma_buf_alloc_req req;
+	size_t size, align;
+	int ret;
+
+	ret = cma_buf_parse_alloc(buf, count, &req);
+	if (ret)
+		goto bad_input;
+	/* Round up to whole pages without wrapping. */
+	if (req.size > SIZE_MAX - (PAGE_SIZE - 1) || req.align > SIZE_MAX) {
+		ret = -EINVAL;
+		goto bad_input;
+	}
+	size = PAGE_ALIGN((size_t)req.size);
+	align = max_t(size_t, req.align, PAGE_SIZE);
+
+	/* Keep the module from unloading under a half-made buffer. */
+	if (!try_module_get(THIS_MODULE))
+		return -ENODEV;
+	ret = cma_buf_create(size, req.index, align);
+	module_put(THIS_MODULE);
+	return ret < 0 ? ret : count;
+
+bad_input:
+	pr_debug_ratelimited("alloc: refused '%.*s': %d\n",
+			     (int)min_t(size_t, count, 64), buf, ret);
+	return ret;
+}
+static CLASS_ATTR_WO(alloc);
+
+static ssize_t free_store(CMA_BUF_CLASS_CONST struct class *class,
+			  struct class_attribute *attr, const char *buf, size_t count)
+{
+	unsigned int index;
+	int ret;
+
+	ret = cma_buf_parse_free(buf, count, &index);
+	if (ret) {
+		pr_debug_ratelimited("free: refused '%.*s'\n", (int)min_t(size_t, count, 64), buf);
+		return ret;
+	}
+	if (!try_module_get(THIS_MODULE))
+		return -ENODEV;
+	ret = cma_buf_remove(index);
+	module_put(THIS_MODULE);
+	return ret ? ret : count;
+}
+static CLASS_ATTR_WO(free);
+
+static ssize_t backend_show(CMA_BUF_CLASS_CONST struct class *class,
+			    struct class_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", cma_buf_backend_name());
+}
+static CLASS_ATTR_RO(backend);
+
+static struct attribute *cma_buf_class_attrs[] = {
+	&class_attr_alloc.attr,
+	&class_attr_free.attr,
+	&class_attr_backend.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(cma_buf_class);
+
+static ssize_t phys_addr_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	phys_addr_t phys = page_to_phys(to_cma_buf(dev)->pages);
+
+	return sysfs_emit(buf, "%pa\n", &phys);
+}
+
+/* 0400: physical addresses are privileged, as in /proc/iomem and pagemap. */
+static DEVICE_ATTR_ADMIN_RO(phys_addr);
+
+static ssize_t size_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%zu\n", to_cma_buf(dev)->size);
+}
+static DEVICE_ATTR_RO(size);
+
+static ssize_t origin_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", to_cma_buf(dev)->origin);
+}
+static DEVICE_ATTR_RO(origin);
+
+static struct attribute *cma_buf_dev_attrs[] = {
+	&dev_attr_phys_addr.attr,
+	&dev_attr_size.attr,
+	&dev_attr_origin.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(cma_buf_dev);
+
+static char *cma_buf_devnode(CMA_BUF_DEVNODE_CONST struct device *dev, umode_t *mode)
+{
+	if (mode)
+		*mode = 0600;
+	return NULL;
+}
+
+struct class cma_buf_class = {
+	.name = "cma_buf",
+	CMA_BUF_CLASS_OWNER_INIT
+	.class_groups = cma_buf_class_groups,
+	.dev_groups = cma_buf_dev_groups,
+	.devnode = cma_buf_devnode,
+};

@@ -1,0 +1,127 @@
+#!/bin/bash
+# make check: host tests, lint and the in-VM suites, ending with one line
+# "N passed, N failed, N skipped" that counts every test.
+set -uo pipefail
+. "$(dirname "$0")/env.sh"
+CHECK=$BUILD/check
+rm -rf "$CHECK"
+mkdir -p "$CHECK"
+RESULTS=$CHECK/results
+: >"$RESULTS"
+start=$(date +%s)
+
+say() { echo "check: $*"; }
+record() { # record STATUS NAME  (STATUS: pass, fail, skip)
+	echo "$1 $2" >>"$RESULTS"
+	[ "$1" = fail ] && echo "FAIL: $2"
+	return 0
+}
+# Fold TAP lines from a file into the results, each name prefixed.
+record_tap() {
+	local prefix=$1 file=$2 line name
+	while IFS= read -r line; do
+		case "$line" in
+		"not ok "*) name=${line#not ok }; record fail "$prefix ${name#* }" ;;
+		"ok "*"# SKIP"*) name=${line#ok }; record skip "$prefix ${name#* }" ;;
+		"ok "*) name=${line#ok }; record pass "$prefix ${name#* }" ;;
+		esac
+	done < <(tr -d '\r' <"$file")
+}
+finish() {
+	local p f s
+	p=$(grep -c '^pass ' "$RESULTS")
+	f=$(grep -c '^fail ' "$RESULTS")
+	s=$(grep -c '^skip ' "$RESULTS")
+	say "wall time $(($(date +%s) - start)) s; results in $RESULTS"
+	[ "$f" = 0 ] || grep '^fail ' "$RESULTS" | sed 's/^fail /  failed: /'
+	echo "$p passed, $f failed, $s skipped"
+	[ "$f" = 0 ]
+	exit $?
+}
+
+say "dependencies"
+if ! "$TOP/scripts/deps.sh" >"$CHECK/deps.log" 2>&1; then
+	cat "$CHECK/deps.log"
+	record fail "host: install dependencies"
+	finish
+fi
+
+say "test kernel (cached after the first build)"
+if ! KDIR=$(kernel_kdir test 2>"$CHECK/kernel.log"); then
+	tail -n 30 "$CHECK/kernel.log"
+	record fail "host: build test kernel"
+	finish
+fi
+
+# Host: the module builds warning-free with W=1 against each kernel.
+build_w1() { # build_w1 NAME KDIR
+	local log=$CHECK/build-$1.log
+	if "$TOP/scripts/build-module.sh" "$2" "$BUILD/mod-w1-$1" W=1 >/dev/null 2>"$log" &&
+		! grep -qiE 'warning|error' "$log"; then
+		record pass "host: module builds with W=1 and no warning against the $1 kernel"
+	else
+		cat "$log"
+		record fail "host: module builds with W=1 and no warning against the $1 kernel"
+	fi
+}
+say "module builds"
+build_w1 test "$KDIR"
+build_w1 stock "$(kernel_kdir stock)"
+# The direct backend is compiled in exactly where the CMA exports exist.
+if grep -q backend_cma.o "$BUILD/mod-w1-test/cma-buf.mod" &&
+	! grep -q backend_cma.o "$BUILD/mod-w1-stock/cma-buf.mod"; then
+	record pass "host: cma backend compiled for the test kernel, not for the stock kernel"
+else
+	record fail "host: cma backend compiled for the test kernel, not for the stock kernel"
+fi
+
+say "lint (checkpatch --strict, sparse)"
+"$TOP/scripts/lint.sh" >"$CHECK/lint.tap" 2>&1
+record_tap "lint:" "$CHECK/lint.tap"
+grep '^#' "$CHECK/lint.tap" | head -n 40
+
+say "test programs"
+if ! TESTS_DIR=$(build_tests x86_64 2>"$CHECK/tests-build.log"); then
+	cat "$CHECK/tests-build.log"
+	record fail "host: build test programs"
+	finish
+fi
+
+# One VM boot per leg: kernel, module parameters, test programs.
+vm_leg() { # vm_leg NAME KERNEL MODPARAMS TESTS...
+	local leg=$1 kname=$2 params=$3 ko image rc out log
+	shift 3
+	say "VM leg $leg: kernel $kname, params '$params'"
+	out=$CHECK/$leg.out
+	log=$CHECK/$leg.console.log
+	if ! ko=$(module_for "$kname" 2>"$CHECK/$leg.build.log"); then
+		cat "$CHECK/$leg.build.log"
+		record fail "$leg: build module"
+		return
+	fi
+	image=$(kernel_image "$kname")
+	"$TOP/tests/vm/run.sh" --kernel "$image" --kname "$kname" --module "$ko" \
+		--modparams "$params" --tests "$TESTS_DIR" --name "check-$leg" --log "$log" \
+		--timeout "${VM_TIMEOUT:-1500}" $([ "$kname" = stock ] && echo --mem 2048) \
+		--cmd "CMA_BUF_TESTS='$*' run-tests.sh" >"$out" 2>&1
+	rc=$?
+	grep -E '^not ok |^# +FAIL|run.sh:|^# .*:[0-9]+:' "$out" | tail -n 40
+	record_tap "$leg:" "$out"
+	if [ "$rc" = 124 ] || [ "$rc" = 125 ]; then
+		tail -n 30 "$log"
+		record fail "$leg: guest ran to completion"
+	else
+		record pass "$leg: guest ran to completion"
+	fi
+	if "$TOP/tests/vm/splat-check.sh" "$log"; then
+		record pass "$leg: guest log free of BUG/WARNING/KASAN/lockdep/kmemleak reports"
+	else
+		record fail "$leg: guest log free of BUG/WARNING/KASAN/lockdep/kmemleak reports"
+	fi
+}
+
+vm_leg test-cma test "backend=cma" basic
+vm_leg test-dma test "backend=dma" basic
+vm_leg stock stock "" basic
+
+finish

@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the in-VM tests: sysfs access that returns -errno,
+ * buffer bookkeeping, CMA accounting from debugfs and physical reads
+ * through /dev/mem.
+ */
+#ifndef CMA_BUF_TEST_H
+#define CMA_BUF_TEST_H
+
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define CB_CLASS	"/sys/class/cma_buf"
+#define CB_CMA_DEBUGFS	"/sys/kernel/debug/cma"
+#define CB_PAGE		4096UL
+#define CB_MIB		(1024UL * 1024)
+
+/* One write() of @s; 0 or -errno. */
+static inline int cb_write(const char *path, const char *s, size_t len)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, len);
+	err = errno;
+	close(fd);
+	if (n < 0)
+		return -err;
+	return n == (ssize_t)len ? 0 : -EIO;
+}
+
+static inline int cb_write_str(const char *path, const char *s)
+{
+	return cb_write(path, s, strlen(s));
+}
+
+/* Read a small file into @buf (NUL-terminated); length or -errno. */
+static inline int cb_read(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	err = errno;
+	close(fd);
+	if (n < 0)
+		return -err;
+	buf[n] = 0;
+	return n;
+}
+
+static inline int cb_alloc(const char *spec)
+{
+	return cb_write_str(CB_CLASS "/alloc", spec);
+}
+
+/* Allocate @size bytes as cma_buf<@index>; 0 or -errno. */
+static inline int cb_alloc_at(unsigned long size, int index)
+{
+	char s[64];
+
+	snprintf(s, sizeof(s), "%lu %d\n", size, index);
+	return cb_alloc(s);
+}
+
+static inline int cb_free(int index)
+{
+	char s[32];
+
+	snprintf(s, sizeof(s), "%d\n", index);
+	return cb_write_str(CB_CLASS "/free", s);
+}
+
+static inline void cb_attr_path(char *path, size_t len, int index, const char *attr)
+{
+	snprintf(path, len, CB_CLASS "/cma_buf%d/%s", index, attr);
+}
+
+static inline int cb_attr(int index, const char *attr, char *buf, size_t len)
+{
+	char path[128];
+
+	cb_attr_path(path, sizeof(path), index, attr);
+	return cb_read(path, buf, len);
+}
+
+/* An attribute parsed as a number (0x allowed); ULLONG_MAX when absent. */
+static inline unsigned long long cb_attr_ull(int index, const char *attr)
+{
+	char buf[64];
+
+	if (cb_attr(index, attr, buf, sizeof(buf)) < 0)
+		return ~0ULL;
+	return strtoull(buf, NULL, 0);
+}
+
+static inline unsigned long long cb_phys(int index)
+{
+	return cb_attr_ull(index, "phys_addr");
+}
+
+static inline unsigned long long cb_size(int index)
+{
+	return cb_attr_ull(index, "size");
+}
+
+static inline bool cb_exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+static inline bool cb_buf_exists(int index)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), CB_CLASS "/cma_buf%d", index);
+	return cb_exists(path);
+}
+
+static inline bool cb_node_exists(int index)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/dev/cma_buf%d", index);
+	return cb_exists(path);
+}
+
+static inline int cb_open(int index, int flags)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/dev/cma_buf%d", index);
+	return open(path, flags);
+}
+
+/* How many cma_bufN entries the class shows. */
+static inline int cb_count(void)
+{
+	DIR *d = opendir(CB_CLASS);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -errno;
+	while ((e = readdir(d)))
+		if (!strncmp(e->d_name, "cma_buf", 7))
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* Free every buffer the class shows; returns how many. */
+static inline int cb_free_all(void)
+{
+	DIR *d = opendir(CB_CLASS);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)))
+		if (!strncmp(e->d_name, "cma_buf", 7) && !cb_free(atoi(e->d_name + 7)))
+			n++;
+	closedir(d);
+	return n;
+}
+
+static inline long cb_debugfs_ul(const char *area, const char *file)
+{
+	char path[256], buf[64];
+
+	snprintf(path, sizeof(path), CB_CMA_DEBUGFS "/%s/%s", area, file);
+	if (cb_read(path, buf, sizeof(buf)) < 0)
+		return -1;
+	return strtol(buf, NULL, 0);
+}
+
+/* Pages in use in all CMA areas, or -1 where debugfs does not show CMA. */
+static inline long cb_cma_used(void)
+{
+	DIR *d = opendir(CB_CMA_DEBUGFS);
+	struct dirent *e;
+	long sum = -1;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		long used;
+
+		if (e->d_name[0] == '.')
+			continue;
+		used = cb_debugfs_ul(e->d_name, "used");
+		if (used >= 0)
+			sum = (sum < 0 ? 0 : sum) + used;
+	}
+	closedir(d);
+	return sum;
+}
+
+/*
+ * The CMA area holding [phys, phys + size) whole, copied into @area, or
+ * false. With @all_used, also require every page of the range to be marked
+ * in the area's bitmap (debugfs shows it as u32 words, bit 0 first).
+ */
+static inline bool cb_in_cma_area(unsigned long long phys, unsigned long long size,
+				  bool all_used, char *area, size_t area_len)
+{
+	DIR *d = opendir(CB_CMA_DEBUGFS);
+	struct dirent *e;
+	bool found = false;
+
+	if (!d)
+		return false;
+	while (!found && (e = readdir(d))) {
+		unsigned long long first = phys / CB_PAGE, n = size / CB_PAGE;
+		long base, count, order;
+
+		if (e->d_name[0] == '.')
+			continue;
+		base = cb_debugfs_ul(e->d_name, "base_pfn");
+		count = cb_debugfs_ul(e->d_name, "count");
+		order = cb_debugfs_ul(e->d_name, "order_per_bit");
+		if (base < 0 || count < 0 || first < (unsigned long long)base ||
+		    first + n > (unsigned long long)(base + count))
+			continue;
+		found = true;
+		if (all_used) {
+			char path[256];
+			FILE *f;
+			unsigned long long bit = 0, want_lo = (first - base) >> order;
+			unsigned long long want_hi = (first - base + n - 1) >> order;
+			unsigned int word;
+
+			snprintf(path, sizeof(path), CB_CMA_DEBUGFS "/%s/bitmap", e->d_name);
+			f = fopen(path, "r");
+			if (!f)
+				return false;
+			while (found && fscanf(f, "%u", &word) == 1) {
+				for (int b = 0; b < 32; b++, bit++)
+					if (bit >= want_lo && bit <= want_hi && !(word & (1U << b)))
+						found = false;
+			}
+			if (bit <= want_hi)
+				found = false;
+			fclose(f);
+		}
+		if (found && area)
+			snprintf(area, area_len, "%s", e->d_name);
+	}
+	closedir(d);
+	return found;
+}
+
+/* Read physical memory; bytes read or -errno (EPERM where /dev/mem is strict). */
+static inline ssize_t cb_devmem_read(unsigned long long phys, void *buf, size_t len)
+{
+	int fd = open("/dev/mem", O_RDONLY);
+	ssize_t n;
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	n = pread(fd, buf, len, phys);
+	err = errno;
+	close(fd);
+	return n < 0 ? -err : n;
+}
+
+/* Byte @i of the test pattern for buffer @seed. */
+static inline uint8_t cb_pattern(unsigned long i, unsigned int seed)
+{
+	uint32_t x = (uint32_t)i * 2654435761u + seed * 40503u;
+
+	return (uint8_t)(x >> 13) ^ (uint8_t)(i >> 12);
+}
+
+static inline void cb_fill(uint8_t *p, size_t len, unsigned long start, unsigned int seed)
+{
+	for (size_t i = 0; i < len; i++)
+		p[i] = cb_pattern(start + i, seed);
+}
+
+/* Index of the first byte that differs from the pattern, or -1. */
+static inline long cb_check(const uint8_t *p, size_t len, unsigned long start, unsigned int seed)
+{
+	for (size_t i = 0; i < len; i++)
+		if (p[i] != cb_pattern(start + i, seed))
+			return (long)i;
+	return -1;
+}
+
+static inline bool cb_all_zero(const uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/* The backend this run expects the module to use ("cma" or "dma"). */
+static inline const char *cb_expected_backend(void)
+{
+	const char *p = getenv("CMA_BUF_MODPARAMS");
+
+	if (p && strstr(p, "backend=dma"))
+		return "dma";
+	if (p && strstr(p, "backend=cma"))
+		return "cma";
+	p = getenv("CMA_BUF_KERNEL");
+	return p && !strcmp(p, "stock") ? "dma" : "cma";
+}
+
+#endif /* CMA_BUF_TEST_H */

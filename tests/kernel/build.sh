@@ -1,0 +1,103 @@
+#!/bin/bash
+# Build (or find in the cache) a kernel for the cma_buf tests.
+#
+#   tests/kernel/build.sh [ARCH [PROFILE]]    ARCH: x86_64 | arm64, PROFILE: test | bench
+#
+# Prints the kernel build directory (usable as KDIR, holds the kernel image and
+# Module.symvers) as the last line of stdout. The build lives outside the work tree,
+# in ${XDG_CACHE_HOME:-$HOME/.cache}/cma_buf, keyed by a hash of everything that goes
+# into it: the source tarball, config fragments, patches and this script.
+set -euo pipefail
+
+ARCH=${1:-x86_64}
+PROFILE=${2:-test}
+HERE=$(cd "$(dirname "$0")" && pwd)
+TARBALL=${LINUX_SOURCE_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
+CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/cma_buf
+JOBS=${JOBS:-$(($(nproc) + 1))}
+
+case "$ARCH" in
+x86_64) KARCH=x86_64; CROSS=; IMAGE=arch/x86/boot/bzImage ;;
+arm64) KARCH=arm64; CROSS=aarch64-linux-gnu-; IMAGE=arch/arm64/boot/Image ;;
+*) echo "build.sh: unknown ARCH '$ARCH'" >&2; exit 2 ;;
+esac
+case "$PROFILE" in
+test) FRAGMENTS="base.config $ARCH.config debug.config" ;;
+bench) FRAGMENTS="base.config $ARCH.config" ;;
+*) echo "build.sh: unknown PROFILE '$PROFILE'" >&2; exit 2 ;;
+esac
+PATCHES=$(cd "$HERE" && ls ./*.patch | sort)
+
+[ -r "$TARBALL" ] || { echo "build.sh: $TARBALL missing (apt-get install linux-source-6.1)" >&2; exit 1; }
+
+# The tarball is identified by its package version where dpkg knows it (cheap),
+# else by its content.
+srcid=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null || sha256sum "$TARBALL" | cut -d' ' -f1)
+srckey=$( { echo "$srcid"; (cd "$HERE" && cat $PATCHES); } | sha256sum | cut -c1-16)
+key=$( { echo "$srckey $ARCH $PROFILE"; (cd "$HERE" && cat $FRAGMENTS build.sh); } | sha256sum | cut -c1-16)
+SRC=$CACHE/src-$srckey
+OUT=$CACHE/linux-$ARCH-$PROFILE-$key
+
+mkdir -p "$CACHE"
+exec 9>"$CACHE/.lock-$ARCH-$PROFILE"
+flock 9
+
+if [ -f "$OUT/.done" ]; then
+	echo "$OUT"
+	exit 0
+fi
+
+log() { echo "build.sh: $*" >&2; }
+
+if [ ! -f "$SRC/.done" ]; then
+	log "unpacking $TARBALL into $SRC"
+	rm -rf "$SRC" "$SRC.tmp"
+	mkdir -p "$SRC.tmp"
+	tar -C "$SRC.tmp" --strip-components=1 -xf "$TARBALL"
+	for p in $PATCHES; do
+		log "applying $p"
+		patch -d "$SRC.tmp" -p1 -s <"$HERE/$p"
+	done
+	touch "$SRC.tmp/.done"
+	mv "$SRC.tmp" "$SRC"
+fi
+
+log "configuring $ARCH/$PROFILE kernel in $OUT"
+rm -rf "$OUT"
+mkdir -p "$OUT"
+kmake() { make -s -C "$SRC" O="$OUT" ARCH="$KARCH" CROSS_COMPILE="$CROSS" "$@"; }
+kmake tinyconfig >&2
+(cd "$HERE" && cat $FRAGMENTS) >"$OUT/fragment.config"
+KCONFIG_CONFIG="$OUT/.config" "$SRC/scripts/kconfig/merge_config.sh" -m -O "$OUT" \
+	"$OUT/.config" "$OUT/fragment.config" >&2
+kmake olddefconfig >&2
+
+# Every option asked for must have survived dependency resolution.
+missing=0
+while read -r line; do
+	case "$line" in
+	CONFIG_*=*) want=$line ;;
+	"# CONFIG_"*" is not set") want=$line ;;
+	*) continue ;;
+	esac
+	if ! grep -qxF "$want" "$OUT/.config"; then
+		opt=${want#\# }
+		opt=${opt%%[= ]*}
+		if [[ "$want" == "# "* ]] && ! grep -q "^$opt=" "$OUT/.config"; then
+			continue
+		fi
+		log "config: wanted '$want', got '$(grep "^$opt=\|^# $opt " "$OUT/.config" || echo absent)'"
+		missing=1
+	fi
+done <"$OUT/fragment.config"
+[ "$missing" = 0 ] || { log "config fragment not satisfied"; exit 1; }
+
+log "building (make -j$JOBS); this takes minutes the first time"
+start=$(date +%s)
+kmake -j"$JOBS" all >&2
+[ -f "$OUT/$IMAGE" ] && [ -f "$OUT/Module.symvers" ] || { log "no $IMAGE or Module.symvers"; exit 1; }
+ln -sf "$IMAGE" "$OUT/kernel-image"
+echo $(($(date +%s) - start)) >"$OUT/.build-seconds"
+log "built in $(cat "$OUT/.build-seconds") s"
+touch "$OUT/.done"
+echo "$OUT"

@@ -1,0 +1,20 @@
+#!/bin/bash
+# make vm / make vm-run: boot a kernel with the module loaded and either give
+# a shell or run one command as root, exiting with its status.
+# Environment: KERNEL=test|stock|bench, ARCH=x86_64|arm64, CMD, EXTRA, MODPARAMS.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+KERNEL=${KERNEL:-test}
+ARCH=${ARCH:-x86_64}
+"$TOP/scripts/deps.sh"
+image=$(kernel_image "$KERNEL" "$ARCH")
+ko=$(module_for "$KERNEL" "$ARCH")
+tests=$(build_tests "$ARCH")
+args=(--arch "$ARCH" --kernel "$image" --kname "$KERNEL" --module "$ko" --tests "$tests"
+	--modparams "${MODPARAMS:-}" --name "vm-$ARCH-$KERNEL" --timeout "${TIMEOUT:-1800}")
+[ -z "${EXTRA:-}" ] || args+=(--extra "$EXTRA")
+[ "$KERNEL" = stock ] && args+=(--mem 2048)
+if [ -n "${CMD:-}" ]; then
+	exec "$TOP/tests/vm/run.sh" "${args[@]}" --cmd "$CMD"
+fi
+exec "$TOP/tests/vm/run.sh" "${args[@]}"

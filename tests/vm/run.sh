@@ -1,0 +1,121 @@
+#!/bin/bash
+# Boot a kernel in QEMU with an initramfs holding busybox, the cma_buf module,
+# the test programs and an optional extra folder; run one command as root and
+# exit with its status. A hung guest is killed after --timeout seconds; any
+# kernel splat in the console log fails the run even if the command passed.
+#
+#   run.sh --kernel IMAGE [--arch x86_64] [--module KO] [--modparams STR]
+#          [--tests DIR] [--extra DIR] [--log FILE] [--timeout S] [--mem MB]
+#          [--append ARGS] [--name NAME] [--cmd CMD]
+# Without --cmd the guest gives an interactive shell on this terminal.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$HERE/../.." && pwd)
+ARCH=x86_64 KERNEL= MODULE= MODPARAMS= TESTS= EXTRA= LOG= TIMEOUT=600 MEM=1024
+APPEND= CMD= NAME=vm KNAME=test
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kernel) KERNEL=$2 ;;
+	--kname) KNAME=$2 ;;
+	--arch) ARCH=$2 ;;
+	--module) MODULE=$2 ;;
+	--modparams) MODPARAMS=$2 ;;
+	--tests) TESTS=$2 ;;
+	--extra) EXTRA=$2 ;;
+	--log) LOG=$2 ;;
+	--timeout) TIMEOUT=$2 ;;
+	--mem) MEM=$2 ;;
+	--append) APPEND=$2 ;;
+	--name) NAME=$2 ;;
+	--cmd) CMD=$2 ;;
+	*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+	esac
+	shift 2
+done
+[ -n "$KERNEL" ] || { echo "run.sh: --kernel is required" >&2; exit 2; }
+
+WORK=$TOP/build/vm/$NAME
+LOG=${LOG:-$WORK/console.log}
+rm -rf "$WORK/root"
+mkdir -p "$WORK/root"/{bin,sbin,proc,sys,dev,tmp,etc,tests,extra}
+root=$WORK/root
+
+case "$ARCH" in
+x86_64)
+	BUSYBOX=/bin/busybox
+	QEMU=(qemu-system-x86_64 -machine pc -smp 2)
+	CONSOLE=ttyS0
+	;;
+arm64)
+	BUSYBOX=${BUSYBOX_ARM64:-$TOP/build/arm64/busybox}
+	QEMU=(qemu-system-aarch64 -machine virt -cpu cortex-a57 -smp 2)
+	CONSOLE=ttyAMA0
+	;;
+*) echo "run.sh: unknown arch $ARCH" >&2; exit 2 ;;
+esac
+
+cp "$BUSYBOX" "$root/bin/busybox"
+cp "$HERE/init" "$root/init"
+printf 'root:x:0:0:root:/tmp:/bin/sh\nnobody:x:65534:65534:nobody:/tmp:/bin/sh\n' >"$root/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+[ -z "$MODULE" ] || cp "$MODULE" "$root/cma-buf.ko"
+[ -z "$TESTS" ] || cp -a "$TESTS"/. "$root/tests/"
+[ -z "$EXTRA" ] || cp -a "$EXTRA"/. "$root/extra/"
+{
+	printf 'CMD=%q\n' "$CMD"
+	printf 'MODPARAMS=%q\n' "$MODPARAMS"
+	printf 'KERNEL=%q\n' "$KNAME"
+	printf 'LOAD_MODULE=%q\n' "${MODULE:+1}"
+} >"$root/etc/vm.conf"
+(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$WORK/initramfs.cpio"
+
+# KVM where it really works (nested virtualisation can hang the guest), else TCG.
+accel=tcg
+if [ "$ARCH" = x86_64 ] && [ -w /dev/kvm ] && [ "${CMA_BUF_VM_ACCEL:-}" != tcg ]; then
+	probe=${XDG_CACHE_HOME:-$HOME/.cache}/cma_buf/kvm-probe
+	if [ ! -f "$probe" ]; then
+		mkdir -p "$(dirname "$probe")"
+		if timeout 20 "${QEMU[@]}" -accel kvm -m 256 -display none -no-reboot \
+			-serial stdio -kernel "$KERNEL" -initrd "$WORK/initramfs.cpio" \
+			-append "console=$CONSOLE panic=-1 rdinit=/bin/busybox -- poweroff -f" \
+			</dev/null 2>/dev/null | grep -q "Linux version"; then
+			echo kvm >"$probe"
+		else
+			echo tcg >"$probe"
+		fi
+	fi
+	accel=$(cat "$probe")
+fi
+[ "$accel" = kvm ] && QEMU+=(-accel kvm -cpu host) || QEMU+=(-accel tcg)
+
+cmdline="console=$CONSOLE cma=${CMA_SIZE:-256M} panic=-1 oops=panic $APPEND"
+QEMU+=(-m "$MEM" -display none -no-reboot -kernel "$KERNEL" -initrd "$WORK/initramfs.cpio"
+	-append "$cmdline")
+
+if [ -z "$CMD" ]; then
+	# Interactive: the console is this terminal.
+	"${QEMU[@]}" -serial mon:stdio -serial null
+	exit 0
+fi
+
+out=$WORK/output.txt
+set +e
+timeout --foreground -k 5 "$TIMEOUT" "${QEMU[@]}" -serial "file:$LOG" -serial stdio </dev/null |
+	tr -d '\r' | tee "$out"
+qrc=${PIPESTATUS[0]}
+set -e
+
+if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+	echo "run.sh: guest did not finish within ${TIMEOUT}s, killed (log: $LOG)" >&2
+	exit 124
+fi
+rc=$(tr -d '\r' <"$LOG" | sed -n 's/^@@CMA_BUF_VM_EXIT \([0-9]*\)@@$/\1/p' | tail -n 1)
+if [ -z "$rc" ]; then
+	echo "run.sh: guest stopped without reporting a result (log: $LOG)" >&2
+	exit 125
+fi
+if ! "$HERE/splat-check.sh" "$LOG"; then
+	exit 126
+fi
+exit "$rc"
