@@ -36,4 +36,12 @@ vm-run:
 	@test -n "$(CMD)" || { echo "usage: make vm-run CMD='...' [EXTRA=dir] [MODPARAMS='...'] [KERNEL=test|stock]"; exit 2; }
 	tests/vm.sh
 
-.PHONY: all modules modules_install clean kernel check demo lint vm vm-run
+# Benchmarks against the kernel's CMA heap, on a kernel without debug checks.
+bench:
+	tests/bench/bench.sh
+
+# User-space library and CLI.
+tools:
+	$(MAKE) -C tools
+
+.PHONY: all modules modules_install clean kernel check demo lint vm vm-run bench tools

@@ -30,11 +30,16 @@ kernel_image() {
 module_for() {
 	local arch=${2:-x86_64} kdir
 	kdir=$(kernel_kdir "$1" "$arch")
-	case "$arch" in
-	x86_64) "$TOP/scripts/build-module.sh" "$kdir" "$BUILD/mod-$arch-$1" ;;
-	arm64) "$TOP/scripts/build-module.sh" "$kdir" "$BUILD/mod-$arch-$1" \
-		ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- ;;
-	esac
+	mkdir -p "$BUILD"
+	(
+		# Several people (or helpers) may run the VM at once: one build per folder.
+		flock 8
+		case "$arch" in
+		x86_64) "$TOP/scripts/build-module.sh" "$kdir" "$BUILD/mod-$arch-$1" ;;
+		arm64) "$TOP/scripts/build-module.sh" "$kdir" "$BUILD/mod-$arch-$1" \
+			ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- ;;
+		esac
+	) 8>"$BUILD/.lock-mod-$arch-$1"
 }
 
 # build_tests [ARCH]: static test programs into $BUILD/tests-ARCH, print that folder.
@@ -42,6 +47,10 @@ build_tests() {
 	local arch=${1:-x86_64} ksrc cc=gcc
 	ksrc=$(kernel_kdir test "$arch")/source
 	[ "$arch" = arm64 ] && cc=aarch64-linux-gnu-gcc
-	make -s -C "$TOP/tests" OUT="$BUILD/tests-$arch" CC="$cc" KSRC="$ksrc" >&2 || return 1
+	mkdir -p "$BUILD"
+	(
+		flock 8
+		make -s -C "$TOP/tests" OUT="$BUILD/tests-$arch" CC="$cc" KSRC="$ksrc" >&2
+	) 8>"$BUILD/.lock-tests-$arch" || return 1
 	echo "$BUILD/tests-$arch"
 }

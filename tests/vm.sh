@@ -11,7 +11,7 @@ image=$(kernel_image "$KERNEL" "$ARCH")
 ko=$(module_for "$KERNEL" "$ARCH")
 tests=$(build_tests "$ARCH")
 args=(--arch "$ARCH" --kernel "$image" --kname "$KERNEL" --module "$ko" --tests "$tests"
-	--modparams "${MODPARAMS:-}" --name "vm-$ARCH-$KERNEL" --timeout "${TIMEOUT:-1800}")
+	--modparams "${MODPARAMS:-}" --name "${VM_NAME:-vm-$ARCH-$KERNEL-$$}" --timeout "${TIMEOUT:-1800}")
 [ -z "${EXTRA:-}" ] || args+=(--extra "$EXTRA")
 [ "$KERNEL" = stock ] && args+=(--mem 2048)
 if [ -n "${CMD:-}" ]; then

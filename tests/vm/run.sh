@@ -69,6 +69,7 @@ printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
 	printf 'LOAD_MODULE=%q\n' "${MODULE:+1}"
 } >"$root/etc/vm.conf"
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$WORK/initramfs.cpio"
+rm -rf "$root"
 
 # KVM where it really works (nested virtualisation can hang the guest), else TCG.
 accel=tcg
