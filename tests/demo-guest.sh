@@ -1,0 +1,45 @@
+#!/bin/sh
+# The used-by path, shown step by step inside the VM. Exits non-zero at the
+# first step that does not hold.
+set -e
+C=/sys/class/cma_buf
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+run() { echo "# $*"; sh -c "$*"; }
+used() { cat /sys/kernel/debug/cma/reserved/used; }
+
+step "The module is loaded and uses backend '$(cat $C/backend)'"
+grep Cma /proc/meminfo
+before=$(used)
+echo "CMA pages in use: $before"
+
+step "Allocate 4 MiB of physically contiguous memory"
+run "echo 4M > $C/alloc"
+run "ls -l /dev/cma_buf0"
+
+step "Its physical address and size"
+run "cat $C/cma_buf0/phys_addr $C/cma_buf0/size $C/cma_buf0/origin"
+phys=$(cat $C/cma_buf0/phys_addr)
+size=$(cat $C/cma_buf0/size)
+echo "CMA pages in use: $(used) (was $before)"
+
+step "Map /dev/cma_buf0, write a pattern, read it back, read it from physical memory"
+run "demo-map /dev/cma_buf0 $phys $size"
+
+step "Free it: the pages go back to CMA"
+run "echo 0 > $C/free"
+[ ! -e /dev/cma_buf0 ] && echo "/dev/cma_buf0 is gone"
+after=$(used)
+echo "CMA pages in use: $after (was $before)"
+[ "$after" = "$before" ]
+
+step "Bad input is refused with a precise error, and leaves nothing behind"
+for spec in "4X" "0" "99999999999999999999"; do
+	if echo "$spec" > $C/alloc 2>/tmp/err; then exit 1; fi
+	echo "echo '$spec' > alloc: $(sed 's/.*: //' /tmp/err)"
+done
+if echo 1G > $C/alloc 2>/tmp/err; then exit 1; fi
+echo "echo 1G > alloc (bigger than the 256 MiB area): $(sed 's/.*: //' /tmp/err)"
+[ "$(used)" = "$before" ] && [ -z "$(ls $C | grep cma_buf)" ]
+echo "nothing left behind"
+
+printf '\n\033[1;32mdemo: all steps held\033[0m\n'
