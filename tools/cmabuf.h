@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libcmabuf: physically contiguous cma_buf buffers from user space.
+ *
+ * A thin layer over the cma_buf module's sysfs files (read through libsysfs)
+ * and its /dev/cma_bufN nodes. Every function that can fail returns 0 (or a
+ * non-negative value) on success and a negative errno value on failure; it
+ * never prints. cmabuf_strerror() turns such a value into a message that
+ * names the file whose access failed.
+ *
+ * Thread safety: handles are not shared-safe (one thread per handle at a
+ * time); the last-failed-path used by cmabuf_strerror() is per thread.
+ */
+#ifndef CMABUF_H
+#define CMABUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CMABUF_VERSION		"0.1.0"
+
+#define CMABUF_SYSFS_CLASS	"cma_buf"
+#define CMABUF_NAME_PREFIX	"cma_buf"
+#define CMABUF_NAME_MAX		32	/* "cma_buf4294967295" and its NUL fit */
+
+/* Pass as @index to cmabuf_alloc_index() to take the lowest free index. */
+#define CMABUF_INDEX_ANY	(-1L)
+
+/* Directions for cmabuf_sync(). */
+#define CMABUF_SYNC_FOR_CPU	1	/* before the CPU reads what a device wrote */
+#define CMABUF_SYNC_FOR_DEVICE	2	/* before a device reads what the CPU wrote */
+
+struct cmabuf;
+
+/* A snapshot of one buffer's sysfs attributes. */
+struct cmabuf_info {
+	char name[CMABUF_NAME_MAX];	/* "cma_bufN" */
+	unsigned int index;		/* N */
+	uint64_t size;			/* bytes, a whole number of pages */
+	uint64_t phys_addr;		/* valid only when phys_err == 0 */
+	int phys_err;			/* -EACCES when not root, ... */
+	char origin[64];		/* CMA area name or "dma" */
+	char cache[16];			/* "" when the module has no cache attribute */
+	unsigned int dev_major, dev_minor;	/* from the dev attribute */
+};
+
+/* Buffers. */
+int cmabuf_alloc(uint64_t size, uint64_t align, struct cmabuf **bufp);
+int cmabuf_alloc_index(uint64_t size, uint64_t align, long index, struct cmabuf **bufp);
+int cmabuf_open(const char *name, struct cmabuf **bufp);
+int cmabuf_free(struct cmabuf *buf);
+void cmabuf_close(struct cmabuf *buf);
+
+/* Attributes, read when the handle was opened. */
+const char *cmabuf_name(const struct cmabuf *buf);
+unsigned int cmabuf_index(const struct cmabuf *buf);
+uint64_t cmabuf_size(const struct cmabuf *buf);
+const char *cmabuf_origin(const struct cmabuf *buf);
+const char *cmabuf_cache(const struct cmabuf *buf);	/* NULL when absent */
+int cmabuf_phys_addr(struct cmabuf *buf, uint64_t *addr);
+int cmabuf_info(struct cmabuf *buf, struct cmabuf_info *info);
+
+/* The device node, opened read-write on first use. */
+int cmabuf_fd(struct cmabuf *buf);
+const char *cmabuf_dev_path(const struct cmabuf *buf);
+int cmabuf_map(struct cmabuf *buf, void **addr);
+int cmabuf_unmap(struct cmabuf *buf);
+int cmabuf_sync(struct cmabuf *buf, int direction);
+
+/* All buffers, sorted by index. Free the array with cmabuf_list_free(). */
+int cmabuf_list(struct cmabuf_info **infos, size_t *count);
+void cmabuf_list_free(struct cmabuf_info *infos);
+
+/* The allocator the module uses: "cma" or "dma", into @out. */
+int cmabuf_backend(char *out, size_t len);
+
+/* Parsing, with the module's syntax. */
+int cmabuf_parse_size(const char *s, uint64_t *out);
+int cmabuf_parse_name(const char *s, unsigned int *index);
+int cmabuf_parse_u64(const char *s, uint64_t *out);	/* no suffix */
+
+/* Errors. */
+const char *cmabuf_strerror(int err);
+const char *cmabuf_error_path(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CMABUF_H */
