@@ -1,0 +1,73 @@
+#!/bin/bash
+# make bench: cma_buf against the kernel's CMA heap, anonymous memory and
+# memset, measured side by side in one boot of the bench kernel (the test
+# kernel's source and CMA options, without KASAN, lockdep and kmemleak).
+#
+# Writes build/bench/{results.csv,table.md,latency.png,raw.txt} and ends with
+# one "bench: NAME VALUE" line per figure of merit, each a ratio of medians
+# measured in the same run (see README.md, Performance).
+#
+# Environment: BENCH_REP_SCALE=N multiplies the repetitions (default 1);
+# TIMEOUT (s) bounds the guest run.
+set -euo pipefail
+. "$(dirname "$0")/../env.sh"
+start=$(date +%s)
+OUT=$BUILD/bench
+
+"$TOP/scripts/deps.sh" gnuplot-nox libc6-dev
+image=$(kernel_image bench)
+ko=$(module_for bench)
+
+mkdir -p "$OUT"
+rm -rf "$OUT/guest"
+mkdir -p "$OUT/guest"
+gcc -O2 -Wall -Wextra -Werror -static -o "$OUT/guest/bench" "$TOP/tests/bench/bench.c"
+
+# 256 MiB must fit for either allocator, and the 4000-buffer scaling test
+# holds 4000 x 64 KiB = 250 MiB: a 512 MiB CMA area. Guest RAM is large enough
+# that anonymous memory never needs the CMA area (the kernel falls back to CMA
+# for movable pages only when CMA holds over half of the free memory).
+# TCG marks the TSC unstable against jiffies and falls back to a 4 ms clock:
+# tsc=reliable keeps the nanosecond clock.
+echo "bench: booting the bench kernel (TCG or KVM, one VM); this takes a few minutes" >&2
+set +e
+CMA_SIZE=512M "$TOP/tests/vm/run.sh" --kernel "$image" --kname bench --module "$ko" \
+	--modparams "max_buffers=8192" --extra "$OUT/guest" --mem 2048 \
+	--append "tsc=reliable" --name "bench-$$" --timeout "${TIMEOUT:-2400}" \
+	--log "$OUT/console.log" --cmd "BENCH_REP_SCALE=${BENCH_REP_SCALE:-1} /extra/bench" \
+	>"$OUT/raw.txt"
+rc=$?
+set -e
+rm -rf "$BUILD/vm/bench-$$"
+if [ "$rc" != 0 ]; then
+	echo "bench: guest run failed ($rc); output in $OUT/raw.txt, console in $OUT/console.log" >&2
+	tail -n 20 "$OUT/raw.txt" >&2
+	exit 1
+fi
+
+python3 "$TOP/tests/bench/report.py" "$OUT/raw.txt" "$OUT" || {
+	echo "bench: some results missing; see $OUT/raw.txt" >&2
+	exit 1
+}
+
+gnuplot <<GP
+set terminal pngcairo size 900,600 noenhanced
+set output "$OUT/latency.png"
+set title "Allocation latency against size (median, TCG guest)"
+set logscale xy
+set xlabel "size (MiB)"
+set ylabel "latency (ms)"
+set xtics (1, 4, 16, 64, 256)
+set key top left
+set grid
+plot "$OUT/latency.dat" using 1:2 with linespoints lw 2 title "cma_buf alloc", \
+     "" using 1:3 with linespoints lw 2 title "CMA heap alloc", \
+     "" using 1:4 with linespoints lw 2 title "memset (zeroing floor)", \
+     "" using 1:5 with linespoints dt 2 title "cma_buf map+touch", \
+     "" using 1:6 with linespoints dt 2 title "CMA heap map+touch", \
+     "" using 1:7 with linespoints dt 2 title "anonymous map+touch"
+GP
+
+echo
+echo "bench: results in $OUT (results.csv, table.md, latency.png); wall time $(($(date +%s) - start)) s"
+cat "$OUT/foms.txt"
