@@ -342,11 +342,55 @@ static void bench_scale(void)
 }
 
 /*
+ * Where the map + touch time goes at 64 MiB: mmap (the whole buffer is
+ * mapped there), the touch loop alone, munmap; and the same loop over
+ * anonymous memory that is already mapped, the floor for one write per page.
+ */
+static void probe_touch(uint64_t *anon_buf)
+{
+	uint64_t m[MAX_REPS], t[MAX_REPS], u[MAX_REPS], f[MAX_REPS], t0;
+	size_t size = 64 * MIB, off;
+	int reps = 9 * rep_scale, r, fd;
+	char *p;
+
+	if (reps > MAX_REPS)
+		reps = MAX_REPS;
+	cb_alloc(size, 0);
+	fd = open("/dev/cma_buf0", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		die("open /dev/cma_buf0");
+	for (r = 0; r < reps; r++) {
+		t0 = now_ns();
+		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		m[r] = now_ns() - t0;
+		if (p == MAP_FAILED)
+			die("mmap");
+		t0 = now_ns();
+		for (off = 0; off < size; off += page_size)
+			p[off] = 1;
+		t[r] = now_ns() - t0;
+		t0 = now_ns();
+		munmap(p, size);
+		u[r] = now_ns() - t0;
+		t0 = now_ns();
+		for (off = 0; off < size; off += page_size)
+			((char *)anon_buf)[off] = 1;
+		f[r] = now_ns() - t0;
+	}
+	close(fd);
+	cb_free(0);
+	report("probe_mmap", "cma_buf", size, m, reps, "ns");
+	report("probe_touchloop", "cma_buf", size, t, reps, "ns");
+	report("probe_munmap", "cma_buf", size, u, reps, "ns");
+	report("probe_touchloop", "anon_mapped", size, f, reps, "ns");
+}
+
+/*
  * Where the alloc time goes: the fixed cost (a page: sysfs write, cma_alloc
  * bookkeeping, device and node creation) against the heap's fixed cost, and
  * the per-byte cost at 16 MiB against memset's.
  */
-static void bench_probe(void)
+static void bench_probe(uint64_t *anon_buf)
 {
 	uint64_t a[MAX_REPS], h[MAX_REPS], o[MAX_REPS], t0;
 	int reps = 21 * rep_scale, r, fd;
@@ -374,6 +418,7 @@ static void bench_probe(void)
 	report("probe_alloc", "cma_buf", page_size, a, reps, "ns");
 	report("probe_alloc", "heap", page_size, h, reps, "ns");
 	report("probe_sysfs_write", "cma_buf", 0, o, reps, "ns");
+	probe_touch(anon_buf);
 }
 
 int main(int argc, char **argv)
@@ -405,7 +450,7 @@ int main(int argc, char **argv)
 	if (!strcmp(only, "all") || !strcmp(only, "scale"))
 		bench_scale();
 	if (!strcmp(only, "all") || !strcmp(only, "probe"))
-		bench_probe();
+		bench_probe(anon_buf);
 	printf("# done (%llu)\n", (unsigned long long)(sink & 1));
 	return 0;
 }

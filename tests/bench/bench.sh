@@ -22,6 +22,13 @@ mkdir -p "$OUT"
 rm -rf "$OUT/guest"
 mkdir -p "$OUT/guest"
 gcc -O2 -Wall -Wextra -Werror -static -o "$OUT/guest/bench" "$TOP/tests/bench/bench.c"
+# The kernel-side probe (tests/bench/probe): times cma_alloc, zeroing and
+# cma_release inside the guest, to split cma_buf's alloc cost.
+rm -rf "$OUT/probe"
+mkdir -p "$OUT/probe"
+cp "$TOP/tests/bench/probe/cma_probe.c" "$TOP/tests/bench/probe/Kbuild" "$OUT/probe/"
+make -s -C "$(kernel_kdir bench)" M="$OUT/probe" modules >&2
+cp "$OUT/probe/cma_probe.ko" "$OUT/guest/"
 
 # 256 MiB must fit for either allocator, and the 4000-buffer scaling test
 # holds 4000 x 64 KiB = 250 MiB: a 512 MiB CMA area. Guest RAM is large enough
@@ -34,7 +41,8 @@ set +e
 CMA_SIZE=512M "$TOP/tests/vm/run.sh" --kernel "$image" --kname bench --module "$ko" \
 	--modparams "max_buffers=8192" --extra "$OUT/guest" --mem 2048 \
 	--append "tsc=reliable" --name "bench-$$" --timeout "${TIMEOUT:-2400}" \
-	--log "$OUT/console.log" --cmd "BENCH_REP_SCALE=${BENCH_REP_SCALE:-1} /extra/bench" \
+	--log "$OUT/console.log" --cmd "BENCH_REP_SCALE=${BENCH_REP_SCALE:-1} /extra/bench &&
+		{ insmod /extra/cma_probe.ko 2>/dev/null; dmesg | sed -n 's/.*cma_probe: //p'; true; }" \
 	>"$OUT/raw.txt"
 rc=$?
 set -e

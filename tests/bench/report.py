@@ -15,9 +15,12 @@ def load(raw):
     res = {}
     for line in open(raw, encoding="utf-8", errors="replace"):
         line = line.strip()
-        if not line.startswith("R,"):
+        if not line.startswith(("R,", "P,")):
             continue
         f = line.split(",")
+        if f[0] == "P" and len(f) == 7:
+            # Kernel probe: P,<what>,<bytes>,<reps>,<median>,<min>,<max> in ns.
+            f = ["R", "kprobe_" + f[1], "kernel"] + f[2:] + ["ns"]
         if len(f) != 9:
             continue
         test, impl, size, reps, med, lo, hi, unit = f[1:]
@@ -90,6 +93,27 @@ def main():
         lines.append("|---|---:|")
         for t, i, s, label in probe:
             lines.append("| %s | %s |" % (label, cell(t, i, s)))
+    touch = [("probe_mmap", "cma_buf", "cma_buf mmap, 64 MiB (remap_pfn_range)"),
+             ("probe_touchloop", "cma_buf", "cma_buf touch loop, already mapped"),
+             ("probe_munmap", "cma_buf", "cma_buf munmap"),
+             ("probe_touchloop", "anon_mapped", "anon touch loop, already faulted in")]
+    if any(res.get((t, i, 64 << 20)) for t, i, _ in touch):
+        lines.append("")
+        lines.append("| map + touch, 64 MiB, split | ms |")
+        lines.append("|---|---:|")
+        for t, i, label in touch:
+            lines.append("| %s | %s |" % (label, cell(t, i, 64 << 20)))
+    kp = sorted({(t, s) for t, i, s in res if t.startswith("kprobe_")}, key=lambda k: k[1])
+    if kp:
+        names = ["cma_alloc", "cma_alloc_again", "memset_2m_strides", "clear_page_loop",
+                 "cma_release"]
+        lines.append("")
+        lines.append("| in-kernel (cma_probe), ms | " + " | ".join(names) + " |")
+        lines.append("|---:|" + "---:|" * len(names))
+        for size in sorted({s for _, s in kp}):
+            lines.append("| %s | %s |" % (
+                "%d KiB" % (size >> 10) if size < (1 << 20) else "%d MiB" % (size >> 20),
+                " | ".join(cell("kprobe_" + n, "kernel", size) for n in names)))
     table = "\n".join(lines) + "\n"
     with open(out + "/table.md", "w") as f:
         f.write(table)

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cma_probe: a measuring aid for make bench, never shipped. At load it times,
+ * on the default CMA area, the parts cma_buf's alloc and free are made of:
+ * cma_alloc(), zeroing (memset in 2 MiB strides as cma_buf does, and
+ * clear_page() per page) and cma_release(), for a few sizes, prints one
+ * "P,..." line per measurement and refuses to stay loaded.
+ */
+#define pr_fmt(fmt) "cma_probe: " fmt
+
+#include <linux/cma.h>
+#include <linux/dma-map-ops.h>
+#include <linux/highmem.h>
+#include <linux/ktime.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/sizes.h>
+#include <linux/sort.h>
+
+#define PROBE_REPS	7
+
+static int cmp_s64(const void *a, const void *b)
+{
+	s64 x = *(const s64 *)a, y = *(const s64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void probe_report(const char *what, unsigned long bytes, s64 *v)
+{
+	sort(v, PROBE_REPS, sizeof(*v), cmp_s64, NULL);
+	pr_info("P,%s,%lu,%d,%lld,%lld,%lld\n", what, bytes, PROBE_REPS,
+		v[PROBE_REPS / 2], v[0], v[PROBE_REPS - 1]);
+}
+
+static void zero_memset(struct page *pages, unsigned long n)
+{
+	unsigned long i;
+
+	for (i = 0; i < n; i += SZ_2M >> PAGE_SHIFT) {
+		unsigned long chunk = min(n - i, SZ_2M >> PAGE_SHIFT);
+
+		memset(page_address(nth_page(pages, i)), 0, chunk << PAGE_SHIFT);
+		cond_resched();
+	}
+}
+
+static void zero_clear_page(struct page *pages, unsigned long n)
+{
+	unsigned long i;
+
+	for (i = 0; i < n; i++)
+		clear_page(page_address(nth_page(pages, i)));
+}
+
+static int probe_size(struct cma *cma, unsigned long bytes)
+{
+	s64 a[PROBE_REPS], m[PROBE_REPS], c[PROBE_REPS], r[PROBE_REPS];
+	s64 a2[PROBE_REPS];
+	unsigned long n = bytes >> PAGE_SHIFT;
+	struct page *pages;
+	ktime_t t0;
+	int i;
+
+	for (i = 0; i < PROBE_REPS; i++) {
+		t0 = ktime_get();
+		pages = cma_alloc(cma, n, 0, true);
+		a[i] = ktime_to_ns(ktime_sub(ktime_get(), t0));
+		if (!pages)
+			return -ENOMEM;
+		t0 = ktime_get();
+		zero_memset(pages, n);
+		m[i] = ktime_to_ns(ktime_sub(ktime_get(), t0));
+		t0 = ktime_get();
+		zero_clear_page(pages, n);
+		c[i] = ktime_to_ns(ktime_sub(ktime_get(), t0));
+		t0 = ktime_get();
+		cma_release(cma, pages, n);
+		r[i] = ktime_to_ns(ktime_sub(ktime_get(), t0));
+		/* Again at once: the pages just went back through the free path. */
+		t0 = ktime_get();
+		pages = cma_alloc(cma, n, 0, true);
+		a2[i] = ktime_to_ns(ktime_sub(ktime_get(), t0));
+		if (!pages)
+			return -ENOMEM;
+		cma_release(cma, pages, n);
+	}
+	probe_report("cma_alloc", bytes, a);
+	probe_report("cma_alloc_again", bytes, a2);
+	probe_report("memset_2m_strides", bytes, m);
+	probe_report("clear_page_loop", bytes, c);
+	probe_report("cma_release", bytes, r);
+	return 0;
+}
+
+static int __init cma_probe_init(void)
+{
+	static const unsigned long sizes[] = { SZ_4K, SZ_1M, SZ_4M, SZ_16M, SZ_64M };
+	struct cma *cma = dev_get_cma_area(NULL);
+	int i, ret;
+
+	if (!cma)
+		return -ENODEV;
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		ret = probe_size(cma, sizes[i]);
+		if (ret)
+			return ret;
+	}
+	/* Measured; nothing to keep loaded. */
+	return -EAGAIN;
+}
+module_init(cma_probe_init);
+
+MODULE_DESCRIPTION("cma_buf bench: time cma_alloc, zeroing and cma_release in the guest");
+MODULE_LICENSE("GPL");
