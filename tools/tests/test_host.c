@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host-side unit tests of cmabuf's parsing and formatting: no module, no
+ * VM. Prints TAP, one line per assertion named "group: case"; exits 1 when
+ * any failed.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmabuf.h"
+#include "format.h"
+
+static int tests, failures;
+
+static void check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void check(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	tests++;
+	if (!ok)
+		failures++;
+	printf("%s %d ", ok ? "ok" : "not ok", tests);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+/* @s with control characters as \xHH: test names stay on one line. */
+static const char *shown(const char *s)
+{
+	static char buf[4][128];
+	static int next;
+	char *out = buf[next++ % 4], *o = out;
+
+	for (; *s && o < out + sizeof(buf[0]) - 5; s++) {
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+			o += sprintf(o, "\\x%02x", (unsigned char)*s);
+		else
+			*o++ = *s;
+	}
+	*o = '\0';
+	return out;
+}
+
+static void size_ok(const char *s, uint64_t want)
+{
+	uint64_t v = 0xdeadbeef;
+	int ret = cmabuf_parse_size(s, &v);
+
+	check(!ret && v == want, "size: '%s' is %llu", s, (unsigned long long)want);
+	if (ret || v != want)
+		printf("# got ret %d value %llu\n", ret, (unsigned long long)v);
+}
+
+static void size_bad(const char *s, int want)
+{
+	uint64_t v = 0xdeadbeef;
+	int ret = cmabuf_parse_size(s, &v);
+
+	check(ret == want && v == 0xdeadbeef, "size: '%s' is refused with %s", shown(s),
+	      want == -ERANGE ? "ERANGE" : "EINVAL");
+}
+
+static void test_sizes(void)
+{
+	size_ok("0", 0);
+	size_ok("4096", 4096);
+	size_ok("4k", 4096);
+	size_ok("4K", 4096);
+	size_ok("1m", 1 << 20);
+	size_ok("16M", 16 << 20);
+	size_ok("1g", 1ULL << 30);
+	size_ok("2G", 2ULL << 30);
+	size_ok("0x1000", 4096);
+	size_ok("0X1000", 4096);
+	size_ok("0xfF", 255);
+	size_ok("0x10K", 16 << 10);
+	size_ok("0xBm", 11 << 20);
+	size_ok("007", 7);
+	size_ok("18446744073709551615", UINT64_MAX);
+	size_ok("0xffffffffffffffff", UINT64_MAX);
+	size_ok("17179869183G", 17179869183ULL << 30);
+
+	size_bad("", -EINVAL);
+	size_bad("K", -EINVAL);
+	size_bad("0x", -EINVAL);
+	size_bad("0xK", -EINVAL);
+	size_bad("4KB", -EINVAL);
+	size_bad("4kk", -EINVAL);
+	size_bad("4T", -EINVAL);
+	size_bad(" 4", -EINVAL);
+	size_bad("4 ", -EINVAL);
+	size_bad("4\n", -EINVAL);
+	size_bad("+4", -EINVAL);
+	size_bad("-4", -EINVAL);
+	size_bad("1.5M", -EINVAL);
+	size_bad("0x1g0", -EINVAL);
+	size_bad("12a", -EINVAL);
+	size_bad("0b101", -EINVAL);
+	size_bad("18446744073709551616", -ERANGE);
+	size_bad("0x10000000000000000", -ERANGE);
+	size_bad("17179869184G", -ERANGE);
+	size_bad("16777216T", -EINVAL);
+}
+
+static void name_ok(const char *s, unsigned int want)
+{
+	unsigned int i = 12345;
+
+	check(!cmabuf_parse_name(s, &i) && i == want, "name: '%s' is buffer %u", s, want);
+}
+
+static void name_bad(const char *s)
+{
+	unsigned int i = 12345;
+
+	check(cmabuf_parse_name(s, &i) == -EINVAL && i == 12345, "name: '%s' is refused", s);
+}
+
+static void test_names(void)
+{
+	name_ok("0", 0);
+	name_ok("7", 7);
+	name_ok("cma_buf0", 0);
+	name_ok("cma_buf12", 12);
+	name_ok("/dev/cma_buf3", 3);
+	name_ok("4294967295", 4294967295U);
+	name_ok("cma_buf4294967295", 4294967295U);
+
+	name_bad("");
+	name_bad("cma_buf");
+	name_bad("/dev/cma_buf");
+	name_bad("/dev/3");
+	name_bad("/dev//cma_buf3");
+	name_bad("cma_buf01");
+	name_bad("00");
+	name_bad("cma_buf-1");
+	name_bad("+1");
+	name_bad("cma_buf1 ");
+	name_bad("cma_buf0x1");
+	name_bad("CMA_BUF1");
+	name_bad("cma_bufcma_buf1");
+	name_bad("4294967296");
+	name_bad("/sys/class/cma_buf/cma_buf1");
+}
+
+static void test_u64(void)
+{
+	uint64_t v = 0;
+
+	check(!cmabuf_parse_u64("0x0000000012c00000", &v) && v == 0x12c00000,
+	      "u64: phys_addr format parses");
+	check(!cmabuf_parse_u64("42", &v) && v == 42, "u64: decimal parses");
+	check(cmabuf_parse_u64("4K", &v) == -EINVAL, "u64: a size suffix is refused");
+	check(cmabuf_parse_u64("", &v) == -EINVAL, "u64: empty is refused");
+}
+
+static void pattern_ok(const char *s, enum pattern_kind kind, uint8_t byte, uint64_t seed,
+		       const char *canon)
+{
+	struct pattern p;
+	char name[40] = "";
+	bool ok = !pattern_parse(s, &p);
+
+	if (ok)
+		pattern_name(&p, name, sizeof(name));
+	ok = ok && p.kind == kind && (kind != PATTERN_BYTE || p.byte == byte) &&
+	     (kind != PATTERN_RANDOM || p.seed == seed) && !strcmp(name, canon);
+	check(ok, "pattern: '%s' parses as %s", s, canon);
+}
+
+static void pattern_bad(const char *s)
+{
+	struct pattern p;
+
+	check(pattern_parse(s, &p) == -EINVAL, "pattern: '%s' is refused", s);
+}
+
+static void test_patterns(void)
+{
+	static const uint8_t splitmix0[8] = { 0xaf, 0xcd, 0x1d, 0x7b, 0x39, 0xa8, 0x20, 0xe2 };
+	uint8_t a[300], b[300];
+	struct pattern p;
+	bool ok;
+	size_t i;
+
+	pattern_ok("0xAA", PATTERN_BYTE, 0xaa, 0, "0xaa");
+	pattern_ok("0x5", PATTERN_BYTE, 0x05, 0, "0x05");
+	pattern_ok("0X00", PATTERN_BYTE, 0, 0, "0x00");
+	pattern_ok("zero", PATTERN_BYTE, 0, 0, "0x00");
+	pattern_ok("ones", PATTERN_BYTE, 0xff, 0, "0xff");
+	pattern_ok("inc", PATTERN_INC, 0, 0, "inc");
+	pattern_ok("random:42", PATTERN_RANDOM, 0, 42, "random:42");
+	pattern_ok("random:0x10", PATTERN_RANDOM, 0, 16, "random:16");
+	pattern_bad("");
+	pattern_bad("0x");
+	pattern_bad("0x100");
+	pattern_bad("0x0aa");
+	pattern_bad("170");
+	pattern_bad("aa");
+	pattern_bad("random:");
+	pattern_bad("random:x");
+	pattern_bad("random:1K");
+	pattern_bad("Inc");
+	pattern_bad("inc ");
+
+	pattern_parse("inc", &p);
+	pattern_fill(&p, 250, a, 10);
+	check(a[0] == 250 && a[5] == 255 && a[6] == 0 && a[9] == 3,
+	      "pattern: inc wraps at 256, counted from the buffer start");
+	check(pattern_byte(&p, 0x1234) == 0x34, "pattern: inc byte at 0x1234 is 0x34");
+
+	/* SplitMix64's first output for seed 0 is 0xe220a8397b1dcdaf. */
+	pattern_parse("random:0", &p);
+	pattern_fill(&p, 0, a, 8);
+	check(!memcmp(a, splitmix0, 8), "pattern: random:0 starts with SplitMix64's first word");
+
+	/* Filling at any offset gives the same bytes as filling from 0. */
+	pattern_parse("random:12345", &p);
+	pattern_fill(&p, 0, a, sizeof(a));
+	pattern_fill(&p, 13, b, sizeof(b) - 13);
+	check(!memcmp(a + 13, b, sizeof(b) - 13), "pattern: random fill is position-addressed");
+	ok = true;
+	for (i = 0; i < sizeof(a); i++)
+		ok = ok && pattern_byte(&p, i) == a[i];
+	check(ok, "pattern: pattern_byte agrees with pattern_fill");
+	pattern_parse("random:12346", &p);
+	pattern_fill(&p, 0, b, sizeof(b));
+	check(memcmp(a, b, sizeof(a)), "pattern: another seed gives other bytes");
+
+	pattern_parse("random:7", &p);
+	pattern_fill(&p, 0, a, sizeof(a));
+	check(pattern_check(&p, 0, a, sizeof(a)) == sizeof(a), "pattern: check passes on a fill");
+	a[257] ^= 1;
+	check(pattern_check(&p, 0, a, sizeof(a)) == 257, "pattern: check finds the first mismatch");
+	pattern_parse("0xaa", &p);
+	memset(a, 0xaa, sizeof(a));
+	a[0] = 0;
+	check(pattern_check(&p, 0, a, sizeof(a)) == 0, "pattern: a mismatch at offset 0 is found");
+}
+
+static void fmt_size_is(uint64_t v, const char *want)
+{
+	char out[32];
+
+	format_size(v, out, sizeof(out));
+	check(!strcmp(out, want), "format_size: %llu is '%s'", (unsigned long long)v, want);
+}
+
+static void test_format_size(void)
+{
+	fmt_size_is(0, "0");
+	fmt_size_is(1000, "1000");
+	fmt_size_is(4096, "4K");
+	fmt_size_is(4097, "4097");
+	fmt_size_is(1536 << 10, "1536K");
+	fmt_size_is(4 << 20, "4M");
+	fmt_size_is(3ULL << 30, "3G");
+	fmt_size_is(1ULL << 40, "1024G");
+}
+
+static void json_is(const char *in, const char *want, const char *what)
+{
+	char out[128];
+	size_t n = json_string(out, sizeof(out), in);
+
+	check(!strcmp(out, want) && n == strlen(want), "json: %s", what);
+	if (strcmp(out, want))
+		printf("# got %s\n", shown(out));
+}
+
+static void test_json(void)
+{
+	char small[6];
+	size_t n;
+
+	json_is("reserved", "\"reserved\"", "plain ASCII is only quoted");
+	json_is("", "\"\"", "the empty string");
+	json_is("a\"b", "\"a\\\"b\"", "a double quote is escaped");
+	json_is("a\\b", "\"a\\\\b\"", "a backslash is escaped");
+	json_is("a\nb\tc\r", "\"a\\nb\\tc\\r\"", "newline, tab, CR use short escapes");
+	json_is("\b\f", "\"\\b\\f\"", "backspace and form feed use short escapes");
+	json_is("\x01\x1f", "\"\\u0001\\u001f\"", "other controls are \\u00XX");
+	json_is("\x7f/", "\"\x7f/\"", "DEL and slash stay as they are");
+	json_is("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"",
+		"valid UTF-8 is kept");
+	json_is("a\xff" "b", "\"a\\ufffdb\"", "an invalid byte becomes U+FFFD");
+	json_is("\xc0\xaf", "\"\\ufffd\\ufffd\"", "an overlong form is invalid");
+	json_is("\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"", "a UTF-16 surrogate is invalid");
+	json_is("\xe2\x82", "\"\\ufffd\\ufffd\"", "a truncated sequence is invalid");
+
+	n = json_string(small, sizeof(small), "abcdefgh");
+	check(n == 10 && !strcmp(small, "\"abcd"), "json: truncation is snprintf-like");
+}
+
+static char *dump(uint64_t off, const uint8_t *p, size_t n, size_t step)
+{
+	struct hexdump h;
+	char *text = NULL;
+	size_t len = 0, done = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	hexdump_init(&h);
+	while (done < n) {
+		size_t k = n - done < step ? n - done : step;
+
+		hexdump_feed(&h, f, off + done, p + done, k);
+		done += k;
+	}
+	hexdump_end(&h, f, off + n);
+	fclose(f);
+	return text;
+}
+
+static void dump_is(uint64_t off, const uint8_t *p, size_t n, size_t step, const char *want,
+		    const char *what)
+{
+	char *got = dump(off, p, n, step);
+
+	check(!strcmp(got, want), "hexdump: %s", what);
+	if (strcmp(got, want))
+		printf("# got:\n%s# want:\n%s", got, want);
+	free(got);
+}
+
+static void test_hexdump(void)
+{
+	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ\x01\x7f\x80\xff ~";
+	uint8_t zero[64] = { 0 }, mixed[80];
+	char line[HEXDUMP_LINE_MAX];
+
+	hexdump_line(line, 0, (const uint8_t *)abc, 16);
+	check(!strcmp(line, "00000000  41 42 43 44 45 46 47 48  49 4a 4b 4c 4d 4e 4f 50  "
+			    "|ABCDEFGHIJKLMNOP|"), "hexdump: a full line");
+	hexdump_line(line, 0x20, zero, 1);
+	check(!strcmp(line, "00000020  00                                                |.|"),
+	      "hexdump: a one-byte line is padded");
+	hexdump_line(line, 0x123456789ULL, zero, 8);
+	check(!strcmp(line, "123456789  00 00 00 00 00 00 00 00                           "
+			    "|........|"), "hexdump: offsets beyond 32 bits widen");
+
+	/* The expected texts are util-linux hexdump -C output for the same bytes. */
+	dump_is(0, (const uint8_t *)abc, 32, 16,
+		"00000000  41 42 43 44 45 46 47 48  49 4a 4b 4c 4d 4e 4f 50  |ABCDEFGHIJKLMNOP|\n"
+		"00000010  51 52 53 54 55 56 57 58  59 5a 01 7f 80 ff 20 7e  |QRSTUVWXYZ.... ~|\n"
+		"00000020\n", "non-printable bytes show as dots");
+	dump_is(0, zero, 33, 16,
+		"00000000  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|\n"
+		"*\n"
+		"00000020  00                                                |.|\n"
+		"00000021\n", "repeated lines squeeze to one star");
+	dump_is(5, zero, 40, 32,
+		"00000005  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|\n"
+		"*\n"
+		"00000025  00 00 00 00 00 00 00 00                           |........|\n"
+		"0000002d\n", "offsets are absolute (hexdump -s 5 -n 40)");
+	memset(mixed, 0, sizeof(mixed));
+	memset(mixed + 32, 0x11, 16);
+	dump_is(0, mixed, 80, 64,
+		"00000000  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|\n"
+		"*\n"
+		"00000020  11 11 11 11 11 11 11 11  11 11 11 11 11 11 11 11  |................|\n"
+		"00000030  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|\n"
+		"*\n"
+		"00000050\n", "a star per run, across feed calls");
+	dump_is(0, zero, 48, 16,
+		"00000000  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|\n"
+		"*\n"
+		"00000030\n", "a run to the end ends with the final offset");
+	dump_is(0, zero, 0, 16, "", "nothing at all for zero bytes at offset 0");
+	dump_is(3, zero, 0, 16, "00000003\n", "only the offset for zero bytes at offset 3");
+}
+
+int main(void)
+{
+	test_sizes();
+	test_names();
+	test_u64();
+	test_patterns();
+	test_format_size();
+	test_json();
+	test_hexdump();
+	printf("1..%d\n", tests);
+	if (failures)
+		printf("# %d of %d failed\n", failures, tests);
+	return failures ? 1 : 0;
+}
