@@ -106,7 +106,7 @@ def main():
     kp = sorted({(t, s) for t, i, s in res if t.startswith("kprobe_")}, key=lambda k: k[1])
     if kp:
         names = ["cma_alloc", "cma_alloc_again", "memset_2m_strides", "clear_page_loop",
-                 "cma_release"]
+                 "memset64_2m_strides", "cma_release"]
         lines.append("")
         lines.append("| in-kernel (cma_probe), ms | " + " | ".join(names) + " |")
         lines.append("|---:|" + "---:|" * len(names))
