@@ -7,6 +7,7 @@
 #include <linux/cma.h>
 #include <linux/device.h>
 #include <linux/dma-map-ops.h>
+#include <linux/dma-mapping.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
 
@@ -34,12 +35,25 @@ static int cma_backend_alloc(struct cma_buf *buf, size_t align)
 	buf->pages = cma_alloc(cma_buf_area, cma_buf_nr_pages(buf), align_order, true);
 	if (!buf->pages)
 		return -ENOMEM;
+	/*
+	 * A DMA address on the module's device, for the sync calls; the CPU
+	 * has not written the pages yet, so skip the initial sync.
+	 */
+	buf->dma_addr = dma_map_page_attrs(cma_buf_dma_dev, buf->pages, 0, buf->size,
+					   DMA_BIDIRECTIONAL, DMA_ATTR_SKIP_CPU_SYNC);
+	if (dma_mapping_error(cma_buf_dma_dev, buf->dma_addr)) {
+		cma_release(cma_buf_area, buf->pages, cma_buf_nr_pages(buf));
+		buf->pages = NULL;
+		return -ENOMEM;
+	}
 	buf->origin = cma_buf_cma_name(cma_buf_area);
 	return 0;
 }
 
 static void cma_backend_free(struct cma_buf *buf)
 {
+	dma_unmap_page_attrs(cma_buf_dma_dev, buf->dma_addr, buf->size, DMA_BIDIRECTIONAL,
+			     DMA_ATTR_SKIP_CPU_SYNC);
 	cma_release(cma_buf_area, buf->pages, cma_buf_nr_pages(buf));
 }
 

@@ -80,7 +80,9 @@ static void cma_buf_release(struct device *dev)
 {
 	struct cma_buf *buf = to_cma_buf(dev);
 
+	cma_buf_reset_cache(buf);
 	buf->backend->free(buf);
+	mutex_destroy(&buf->lock);
 	atomic64_sub(buf->size, &cma_buf_bytes_held);
 	kfree(buf);
 }
@@ -106,7 +108,7 @@ static void cma_buf_zero(struct cma_buf *buf)
 	}
 }
 
-static int cma_buf_reserve_index(int index, u32 *id)
+static int cma_buf_reserve_index(s64 index, u32 *id)
 {
 	u32 limit = READ_ONCE(max_buffers);
 	int ret;
@@ -143,7 +145,7 @@ static int cma_buf_account(size_t size)
  * cannot guarantee), -EEXIST (index taken), -ENOSPC (over max_buffers or
  * max_bytes), -ENOMEM. On failure nothing is left behind.
  */
-int cma_buf_create(size_t size, int index, size_t align)
+int cma_buf_create(size_t size, s64 index, size_t align)
 {
 	struct cma_buf *buf;
 	u32 id;
@@ -169,6 +171,7 @@ int cma_buf_create(size_t size, int index, size_t align)
 	buf->index = id;
 	buf->size = size;
 	buf->backend = cma_buf_backend;
+	mutex_init(&buf->lock);
 	ret = buf->backend->alloc(buf, align);
 	if (ret)
 		goto err_free;
@@ -200,6 +203,7 @@ err_put:
 	xa_erase(&cma_buf_registry, id);
 	return ret;
 err_free:
+	mutex_destroy(&buf->lock);
 	kfree(buf);
 err_account:
 	atomic64_sub(size, &cma_buf_bytes_held);

@@ -8,8 +8,13 @@
 
 #include <linux/cdev.h>
 #include <linux/device.h>
+#include <linux/dma-direction.h>
+#include <linux/limits.h>
 #include <linux/mm_types.h>
+#include <linux/mutex.h>
 #include <linux/types.h>
+
+struct file;
 
 struct cma_buf_backend;
 
@@ -23,6 +28,8 @@ struct cma_buf_backend;
  * @dma_addr:	handle of the allocation, for backends that have one
  * @origin:	where the memory came from (CMA area name, or "dma")
  * @backend:	allocator that owns @pages
+ * @lock:	serialises cache mode changes against new mappings
+ * @cache:	cache mode for mappings made from now on (CMA_BUF_CACHED...)
  *
  * The memory is returned only by the device's release callback, after the
  * last reference is gone: the registry's, open files' and (through the
@@ -37,6 +44,8 @@ struct cma_buf {
 	dma_addr_t dma_addr;
 	const char *origin;
 	const struct cma_buf_backend *backend;
+	struct mutex lock;	/* cache mode against new mappings */
+	u32 cache;
 };
 
 static inline struct cma_buf *to_cma_buf(struct device *dev)
@@ -51,10 +60,26 @@ static inline unsigned long cma_buf_nr_pages(const struct cma_buf *buf)
 
 /* cma_buf.c */
 #define CMA_BUF_INDEX_ANY	(-1)
-int cma_buf_create(size_t size, int index, size_t align);
+int cma_buf_create(size_t size, s64 index, size_t align);
 int cma_buf_remove(unsigned int index);
 const char *cma_buf_backend_name(void);
 extern struct device *cma_buf_dma_dev;
+
+/* cache.c */
+#define CMA_BUF_MODE_OF_BUFFER	U32_MAX
+extern const char * const cma_buf_cache_names[];
+int cma_buf_set_cache(struct cma_buf *buf, u32 mode);
+void cma_buf_reset_cache(struct cma_buf *buf);
+int cma_buf_mmap_range(struct cma_buf *buf, struct vm_area_struct *vma, u32 mode,
+		       unsigned long first, unsigned long npages);
+int cma_buf_sync(struct cma_buf *buf, u64 offset, u64 size, enum dma_data_direction dir,
+		 bool for_device);
+
+/* dmabuf.c */
+int cma_buf_export_dmabuf(struct cma_buf *buf, u64 offset, u64 size, u32 flags);
+
+/* ioctl.c */
+long cma_buf_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 
 /* sysfs.c */
 extern struct class cma_buf_class;

@@ -41,6 +41,13 @@ static inline void cma_buf_vm_flags_set(struct vm_area_struct *vma, vm_flags_t f
 #define CMA_BUF_CLASS_OWNER_INIT
 #endif
 
+/* 6.13, "module: Convert symbol namespace to string literal" */
+#ifdef CMA_BUF_HAVE_NS_STRING
+#define CMA_BUF_IMPORT_NS_DMA_BUF()	MODULE_IMPORT_NS("DMA_BUF")
+#else
+#define CMA_BUF_IMPORT_NS_DMA_BUF()	MODULE_IMPORT_NS(DMA_BUF)
+#endif
+
 #ifdef CMA_BUF_HAVE_CMA_API
 /*
  * 7.1, "mm: cma: Export cma_alloc(), cma_release() and cma_get_name()";

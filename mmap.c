@@ -10,8 +10,9 @@
 #include <linux/sched.h>
 #include <linux/uio.h>
 
+#include <uapi/linux/cma_buf.h>
+
 #include "cma_buf.h"
-#include "compat.h"
 
 static int cma_buf_open(struct inode *inode, struct file *file)
 {
@@ -33,25 +34,10 @@ static int cma_buf_release_file(struct inode *inode, struct file *file)
 static int cma_buf_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct cma_buf *buf = file->private_data;
-	unsigned long n = cma_buf_nr_pages(buf);
-	unsigned long off = vma->vm_pgoff;
-	unsigned long count = vma_pages(vma);
+	/* O_SYNC asks for an uncached mapping, as /dev/mem gives one. */
+	u32 mode = file->f_flags & O_SYNC ? CMA_BUF_UNCACHED : CMA_BUF_MODE_OF_BUFFER;
 
-	/* A private mapping would copy pages on write: not the device's memory. */
-	if (!(vma->vm_flags & VM_MAYSHARE))
-		return -EINVAL;
-	/* Overflow-safe: never off + count > n. */
-	if (off >= n || count > n - off)
-		return -EINVAL;
-
-	/* No growing past the buffer with mremap, no buffers in core dumps. */
-	cma_buf_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
-	/*
-	 * The buffer is contiguous and resident: map it whole now rather than
-	 * take a fault per page later.
-	 */
-	return remap_pfn_range(vma, vma->vm_start, page_to_pfn(buf->pages) + off,
-			       count << PAGE_SHIFT, vma->vm_page_prot);
+	return cma_buf_mmap_range(buf, vma, mode, 0, cma_buf_nr_pages(buf));
 }
 
 static ssize_t cma_buf_copy_iter(struct kiocb *iocb, struct iov_iter *iter, bool write)
@@ -111,4 +97,6 @@ const struct file_operations cma_buf_fops = {
 	.read_iter = cma_buf_read_iter,
 	.write_iter = cma_buf_write_iter,
 	.llseek = cma_buf_llseek,
+	.unlocked_ioctl = cma_buf_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
 };

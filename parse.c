@@ -23,7 +23,8 @@ static bool cma_buf_is_blank(char c)
  * Split a sysfs write into blank-separated tokens. One trailing newline is
  * allowed (echo adds it); any other byte, newlines and NULs included, stays
  * in a token for the token parsers to refuse.
- * Returns the number of tokens, or -EINVAL for none or more than @max.
+ * Returns the number of tokens (0 for only blanks), or -EINVAL for more
+ * than @max.
  */
 int cma_buf_split(const char *buf, size_t count, struct cma_buf_token *tok, int max)
 {
@@ -48,7 +49,7 @@ int cma_buf_split(const char *buf, size_t count, struct cma_buf_token *tok, int 
 		tok[n].len = i - start;
 		n++;
 	}
-	return n ? n : -EINVAL;
+	return n;
 }
 
 static int cma_buf_digit(char c, unsigned int base)
@@ -175,8 +176,8 @@ int cma_buf_parse_alloc(const char *buf, size_t count, struct cma_buf_alloc_req 
 	int n, i, ret;
 
 	n = cma_buf_split(buf, count, tok, ARRAY_SIZE(tok));
-	if (n < 0)
-		return n;
+	if (n <= 0)
+		return -EINVAL;
 	ret = cma_buf_parse_size(&tok[0], &req->size);
 	if (ret)
 		return ret;
@@ -226,11 +227,62 @@ int cma_buf_parse_free(const char *buf, size_t count, unsigned int *index)
 	int n;
 
 	n = cma_buf_split(buf, count, &tok, 1);
-	if (n < 0)
-		return n;
+	if (n <= 0)
+		return -EINVAL;
 	if (cma_buf_token_has_prefix(&tok, "cma_buf")) {
 		tok.s += 7;
 		tok.len -= 7;
 	}
 	return cma_buf_parse_index(&tok, index);
+}
+
+static bool cma_buf_token_is(const struct cma_buf_token *tok, const char *word)
+{
+	return tok->len == strlen(word) && !memcmp(tok->s, word, tok->len);
+}
+
+/**
+ * cma_buf_parse_sync() - parse what user space gave a sync_for_* file
+ * @buf:	empty (whole buffer, bidirectional) or "OFFSET SIZE DIRECTION",
+ *		DIRECTION one of bidirectional, to_device, from_device
+ * @count:	length of @buf
+ * @req:	the range and direction; size 0 with offset 0 for the whole buffer
+ *
+ * Return: 0, or -EINVAL. The range is checked against the buffer later.
+ */
+int cma_buf_parse_sync(const char *buf, size_t count, struct cma_buf_sync_req *req)
+{
+	static const char * const dirs[] = {
+		[CMA_BUF_DIR_BIDIRECTIONAL] = "bidirectional",
+		[CMA_BUF_DIR_TO_DEVICE] = "to_device",
+		[CMA_BUF_DIR_FROM_DEVICE] = "from_device",
+	};
+	struct cma_buf_token tok[CMA_BUF_MAX_TOKENS];
+	int n, i, ret;
+
+	n = cma_buf_split(buf, count, tok, ARRAY_SIZE(tok));
+	if (n < 0)
+		return n;
+	req->offset = 0;
+	req->size = 0;
+	req->dir = CMA_BUF_DIR_BIDIRECTIONAL;
+	if (!n)
+		return 0;
+	if (n != 3)
+		return -EINVAL;
+	ret = cma_buf_parse_size(&tok[0], &req->offset);
+	if (ret)
+		return ret;
+	ret = cma_buf_parse_size(&tok[1], &req->size);
+	if (ret)
+		return ret;
+	if (!req->size)
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(dirs); i++) {
+		if (cma_buf_token_is(&tok[2], dirs[i])) {
+			req->dir = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
 }

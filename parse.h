@@ -18,7 +18,20 @@ struct cma_buf_token {
 struct cma_buf_alloc_req {
 	u64 size;		/* bytes as written, not yet rounded */
 	u64 align;		/* 0 when not given */
-	long index;		/* -1 when not given */
+	s64 index;		/* -1 when not given */
+};
+
+/* Same numbering as CMA_BUF_SYNC_* in the uapi header. */
+enum cma_buf_dir {
+	CMA_BUF_DIR_BIDIRECTIONAL,
+	CMA_BUF_DIR_TO_DEVICE,
+	CMA_BUF_DIR_FROM_DEVICE,
+};
+
+struct cma_buf_sync_req {
+	u64 offset;
+	u64 size;
+	enum cma_buf_dir dir;
 };
 
 int cma_buf_split(const char *buf, size_t count, struct cma_buf_token *tok, int max);
@@ -26,5 +39,6 @@ int cma_buf_parse_size(const struct cma_buf_token *tok, u64 *out);
 int cma_buf_parse_index(const struct cma_buf_token *tok, unsigned int *out);
 int cma_buf_parse_alloc(const char *buf, size_t count, struct cma_buf_alloc_req *req);
 int cma_buf_parse_free(const char *buf, size_t count, unsigned int *index);
+int cma_buf_parse_sync(const char *buf, size_t count, struct cma_buf_sync_req *req);
 
 #endif /* _CMA_BUF_PARSE_H */

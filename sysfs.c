@@ -7,6 +7,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/device.h>
+#include <linux/dma-direction.h>
 #include <linux/module.h>
 #include <linux/io.h>
 #include <linux/mm.h>
@@ -104,10 +105,67 @@ static ssize_t origin_show(struct device *dev, struct device_attribute *attr, ch
 }
 static DEVICE_ATTR_RO(origin);
 
+static ssize_t cache_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", cma_buf_cache_names[READ_ONCE(to_cma_buf(dev)->cache)]);
+}
+
+static ssize_t cache_store(struct device *dev, struct device_attribute *attr,
+			   const char *buf, size_t count)
+{
+	int mode = __sysfs_match_string(cma_buf_cache_names, -1, buf);
+	int ret;
+
+	if (mode < 0)
+		return -EINVAL;
+	ret = cma_buf_set_cache(to_cma_buf(dev), mode);
+	return ret ? ret : count;
+}
+static DEVICE_ATTR_RW(cache);
+
+static const enum dma_data_direction cma_buf_dma_dirs[] = {
+	[CMA_BUF_DIR_BIDIRECTIONAL] = DMA_BIDIRECTIONAL,
+	[CMA_BUF_DIR_TO_DEVICE] = DMA_TO_DEVICE,
+	[CMA_BUF_DIR_FROM_DEVICE] = DMA_FROM_DEVICE,
+};
+
+static ssize_t cma_buf_sync_store(struct device *dev, const char *buf, size_t count,
+				  bool for_device)
+{
+	struct cma_buf_sync_req req;
+	int ret;
+
+	ret = cma_buf_parse_sync(buf, count, &req);
+	if (!ret)
+		ret = cma_buf_sync(to_cma_buf(dev), req.offset, req.size,
+				   cma_buf_dma_dirs[req.dir], for_device);
+	if (ret)
+		pr_debug_ratelimited("sync: refused '%.*s': %d\n",
+				     (int)min_t(size_t, count, 64), buf, ret);
+	return ret ? ret : count;
+}
+
+static ssize_t sync_for_device_store(struct device *dev, struct device_attribute *attr,
+				     const char *buf, size_t count)
+{
+	return cma_buf_sync_store(dev, buf, count, true);
+}
+static DEVICE_ATTR_WO(sync_for_device);
+
+static ssize_t sync_for_cpu_store(struct device *dev, struct device_attribute *attr,
+				  const char *buf, size_t count)
+{
+	return cma_buf_sync_store(dev, buf, count, false);
+}
+static DEVICE_ATTR_WO(sync_for_cpu);
+
 static struct attribute *cma_buf_dev_attrs[] = {
 	&dev_attr_phys_addr.attr,
 	&dev_attr_size.attr,
 	&dev_attr_origin.attr,
+	&dev_attr_cache.attr,
+	&dev_attr_sync_for_device.attr,
+	&dev_attr_sync_for_cpu.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(cma_buf_dev);

@@ -10,5 +10,7 @@ mkdir -p "$out/scripts"
 # -p keeps timestamps, so kbuild rebuilds only what changed.
 cp -p "$top"/*.c "$top"/*.h "$top"/Kbuild "$out/"
 cp -p "$top"/scripts/conftest.sh "$out/scripts/"
+mkdir -p "$out/include/uapi/linux"
+cp -p "$top"/include/uapi/linux/cma_buf.h "$out/include/uapi/linux/"
 make -s -C "$kdir" M="$out" "$@" modules >&2
 echo "$out/cma-buf.ko"

@@ -27,4 +27,6 @@ header_has linux/device/class.h '\(\*show\)\(const struct class \*' && have CONS
 header_has linux/device/class.h 'char \*\(\*devnode\)\(const struct device \*' && have CONST_DEVNODE
 # 6.4, "driver core: class: remove struct module owner out of struct class"
 header_has linux/device/class.h '^[[:space:]]*struct module[[:space:]]+\*owner;' && have CLASS_OWNER
+# 6.13, "module: Convert symbol namespace to string literal"
+header_has linux/module.h 'MODULE_INFO\(import_ns, ns\)' && have NS_STRING
 exit 0

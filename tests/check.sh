@@ -75,6 +75,17 @@ else
 	record fail "host: cma backend compiled for the test kernel, not for the stock kernel"
 fi
 
+# The uapi header stands alone in C and C++.
+for lang in c c++; do
+	if echo '#include <linux/cma_buf.h>' | gcc -x "$lang" -I"$TOP/include/uapi" -Wall -Wextra \
+		-Werror -pedantic -c -o /dev/null - 2>"$CHECK/uapi-$lang.log"; then
+		record pass "host: include/uapi/linux/cma_buf.h compiles standalone as $lang"
+	else
+		cat "$CHECK/uapi-$lang.log"
+		record fail "host: include/uapi/linux/cma_buf.h compiles standalone as $lang"
+	fi
+done
+
 say "lint (checkpatch --strict, sparse)"
 "$TOP/scripts/lint.sh" >"$CHECK/lint.tap" 2>&1
 record_tap "lint:" "$CHECK/lint.tap"
@@ -100,7 +111,14 @@ vm_leg() { # vm_leg NAME KERNEL MODPARAMS TESTS...
 		return
 	fi
 	image=$(kernel_image "$kname")
-	"$TOP/tests/vm/run.sh" --kernel "$image" --kname "$kname" --module "$ko" \
+	if ! importer=$(importer_for "$kname" 2>"$CHECK/$leg.importer.log"); then
+		cat "$CHECK/$leg.importer.log"
+		record fail "$leg: build test importer module"
+		return
+	fi
+	mapfile -t extra < <(test_modules "$ko")
+	"$TOP/tests/vm/run.sh" --kernel "$image" --kname "$kname" --module "$ko" --add "$importer" \
+		"${extra[@]}" \
 		--modparams "$params" --tests "$TESTS_DIR" --name "check-$leg" --log "$log" \
 		--timeout "${VM_TIMEOUT:-1500}" $([ "$kname" = stock ] && echo --mem 2048) \
 		--cmd "CMA_BUF_TESTS='$*' run-tests.sh" >"$out" 2>&1
@@ -120,8 +138,9 @@ vm_leg() { # vm_leg NAME KERNEL MODPARAMS TESTS...
 	fi
 }
 
-vm_leg test-cma test "backend=cma" basic
-vm_leg test-dma test "backend=dma" basic
-vm_leg stock stock "" basic
+SUITE="kunit basic backend cache dmabuf"
+vm_leg test-cma test "backend=cma" $SUITE
+vm_leg test-dma test "backend=dma" $SUITE
+vm_leg stock stock "" $SUITE
 
 finish

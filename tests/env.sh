@@ -35,9 +35,10 @@ module_for() {
 		# Several people (or helpers) may run the VM at once: one build per folder.
 		flock 8
 		case "$arch" in
-		x86_64) "$TOP/scripts/build-module.sh" "$kdir" "$BUILD/mod-$arch-$1" ;;
+		# CMA_BUF_KUNIT=y: also the parser's KUnit module, where the kernel has KUnit.
+		x86_64) "$TOP/scripts/build-module.sh" "$kdir" "$BUILD/mod-$arch-$1" CMA_BUF_KUNIT=y ;;
 		arm64) "$TOP/scripts/build-module.sh" "$kdir" "$BUILD/mod-$arch-$1" \
-			ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- ;;
+			CMA_BUF_KUNIT=y ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- ;;
 		esac
 	) 8>"$BUILD/.lock-mod-$arch-$1"
 }
@@ -53,4 +54,31 @@ build_tests() {
 		make -s -C "$TOP/tests" OUT="$BUILD/tests-$arch" CC="$cc" KSRC="$ksrc" >&2
 	) 8>"$BUILD/.lock-tests-$arch" || return 1
 	echo "$BUILD/tests-$arch"
+}
+
+# importer_for NAME [ARCH]: build the test-only dma-buf importer for kernel NAME.
+importer_for() {
+	local arch=${2:-x86_64} kdir out
+	kdir=$(kernel_kdir "$1" "$arch")
+	out=$BUILD/importer-$arch-$1
+	mkdir -p "$out"
+	(
+		flock 8
+		cp -p "$TOP"/tests/importer/Kbuild "$TOP"/tests/importer/*.c "$out/"
+		if [ "$arch" = arm64 ]; then
+			make -s -C "$kdir" M="$out" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- modules >&2
+		else
+			make -s -C "$kdir" M="$out" modules >&2
+		fi
+	) 8>"$BUILD/.lock-importer-$arch-$1" || return 1
+	echo "$out/cma_buf_importer.ko"
+}
+
+# test_modules KO: --add options for the test-only modules built beside KO.
+test_modules() {
+	local f
+	for f in "$(dirname "$1")/cma_buf_kunit.ko"; do
+		[ -f "$f" ] && printf -- '--add\n%s\n' "$f"
+	done
+	return 0
 }

@@ -10,8 +10,10 @@ ARCH=${ARCH:-x86_64}
 image=$(kernel_image "$KERNEL" "$ARCH")
 ko=$(module_for "$KERNEL" "$ARCH")
 tests=$(build_tests "$ARCH")
+importer=$(importer_for "$KERNEL" "$ARCH")
+mapfile -t extra < <(test_modules "$ko")
 args=(--arch "$ARCH" --kernel "$image" --kname "$KERNEL" --module "$ko" --tests "$tests"
-	--modparams "${MODPARAMS:-}" --name "${VM_NAME:-vm-$ARCH-$KERNEL-$$}" --timeout "${TIMEOUT:-1800}")
+	--add "$importer" "${extra[@]}" --modparams "${MODPARAMS:-}" --name "${VM_NAME:-vm-$ARCH-$KERNEL-$$}" --timeout "${TIMEOUT:-1800}")
 [ -z "${EXTRA:-}" ] || args+=(--extra "$EXTRA")
 [ "$KERNEL" = stock ] && args+=(--mem 2048)
 if [ -n "${CMD:-}" ]; then

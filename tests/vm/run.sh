@@ -6,14 +6,15 @@
 #
 #   run.sh --kernel IMAGE [--arch x86_64] [--module KO] [--modparams STR]
 #          [--tests DIR] [--extra DIR] [--log FILE] [--timeout S] [--mem MB]
-#          [--append ARGS] [--name NAME] [--cmd CMD]
-# Without --cmd the guest gives an interactive shell on this terminal.
+#          [--append ARGS] [--name NAME] [--add FILE]... [--cmd CMD]
+# --add copies a file into /tests. Without --cmd the guest gives an
+# interactive shell on this terminal.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 ARCH=x86_64 KERNEL= MODULE= MODPARAMS= TESTS= EXTRA= LOG= TIMEOUT=600 MEM=1024
-APPEND= CMD= NAME=vm KNAME=test
+APPEND= CMD= NAME=vm KNAME=test ADD=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) KERNEL=$2 ;;
@@ -29,6 +30,7 @@ while [ $# -gt 0 ]; do
 	--append) APPEND=$2 ;;
 	--name) NAME=$2 ;;
 	--cmd) CMD=$2 ;;
+	--add) ADD+=("$2") ;;
 	*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift 2
@@ -62,6 +64,7 @@ printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
 [ -z "$MODULE" ] || cp "$MODULE" "$root/cma-buf.ko"
 [ -z "$TESTS" ] || cp -a "$TESTS"/. "$root/tests/"
 [ -z "$EXTRA" ] || cp -a "$EXTRA"/. "$root/extra/"
+for f in "${ADD[@]}"; do cp "$f" "$root/tests/"; done
 {
 	printf 'CMD=%q\n' "$CMD"
 	printf 'MODPARAMS=%q\n' "$MODPARAMS"

@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Cache modes, O_SYNC, sync attributes and the info/sync ioctls.
+ */
+#include <sys/ioctl.h>
+#include <linux/cma_buf.h>
+
+#include "cma_buf_test.h"
+#include "kselftest_harness.h"
+
+/* Without page table isolation, current_kernel holds the user half too. */
+#define PTDUMP	(cb_exists(PTDUMP_USER) ? PTDUMP_USER : PTDUMP_ALL)
+#define PTDUMP_USER	"/sys/kernel/debug/page_tables/current_user"
+#define PTDUMP_ALL	"/sys/kernel/debug/page_tables/current_kernel"
+#define PATLIST	"/sys/kernel/debug/x86/pat_memtype_list"
+
+/*
+ * The cache bits of the page table entries mapping @addr in this process,
+ * from the x86 page table dump: "PWT", "PCD", both, or "" for write-back.
+ * Returns false where the dump is not available.
+ */
+static bool pte_cache_bits(void *addr, char *out, size_t len)
+{
+	unsigned long a = (unsigned long)addr;
+	char line[512];
+	bool found = false;
+	FILE *f = fopen(PTDUMP, "r");
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+
+		if (sscanf(line, "0x%lx-0x%lx", &lo, &hi) != 2 || a < lo || a >= hi)
+			continue;
+		snprintf(out, len, "%s%s%s", strstr(line, " PWT") ? "PWT" : "",
+			 strstr(line, " PWT") && strstr(line, " PCD") ? " " : "",
+			 strstr(line, " PCD") ? "PCD" : "");
+		found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+/* x86 with PAT: a mapping's type follows the buffer's (see cache.c). */
+static bool x86_pat(void)
+{
+	return cb_exists(PATLIST);
+}
+
+static int set_cache(int index, const char *mode)
+{
+	char path[128];
+
+	cb_attr_path(path, sizeof(path), index, "cache");
+	return cb_write_str(path, mode);
+}
+
+/* Map the whole buffer, check data in every access width, return the mapping. */
+static uint8_t *map_and_exercise(struct __test_metadata *_metadata, int fd, size_t size,
+				 unsigned int seed)
+{
+	uint8_t *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	volatile uint32_t *u32;
+	volatile uint64_t *u64;
+
+	if (p == MAP_FAILED)
+		return p;
+	cb_fill(p, size, 0, seed);
+	EXPECT_EQ(-1, cb_check(p, size, 0, seed));
+	/* Unaligned word accesses, as packed structures make them. */
+	u32 = (volatile uint32_t *)(p + 1);
+	*u32 = 0xdeadbeef;
+	EXPECT_EQ(0xdeadbeef, *u32);
+	u64 = (volatile uint64_t *)(p + size - 11);
+	*u64 = 0x0123456789abcdefULL;
+	EXPECT_EQ(0x0123456789abcdefULL, *u64);
+	EXPECT_EQ(0xef, p[size - 11]);
+	return p;
+}
+
+FIXTURE(cache) {
+	int fd;
+};
+
+FIXTURE_SETUP(cache)
+{
+	cb_free_all();
+	ASSERT_EQ(0, cb_alloc_at(64 * 1024, 0));
+	self->fd = cb_open(0, O_RDWR);
+	ASSERT_LE(0, self->fd);
+}
+
+FIXTURE_TEARDOWN(cache)
+{
+	close(self->fd);
+	cb_free_all();
+}
+
+TEST_F(cache, default_mode_is_cached)
+{
+	char s[32], path[128];
+	struct stat st;
+
+	ASSERT_LT(0, cb_attr(0, "cache", s, sizeof(s)));
+	EXPECT_STREQ("cached\n", s);
+	cb_attr_path(path, sizeof(path), 0, "cache");
+	ASSERT_EQ(0, stat(path, &st));
+	EXPECT_EQ(0644, st.st_mode & 0777);
+}
+
+TEST_F(cache, modes_read_back_and_bad_modes_are_einval)
+{
+	const char *good[] = { "uncached", "writecombine\n", "cached" };
+	/* (An empty write never reaches the kernel: sysfs returns 0 at once.) */
+	const char *bad[] = { "\n", "cache", "uncached2", "UNCACHED", "wc", " cached",
+			      "cached cached", "cached\n\n" };
+	char s[32];
+
+	for (int i = 0; i < 3; i++) {
+		ASSERT_EQ(0, set_cache(0, good[i])) TH_LOG("mode '%s'", good[i]);
+		ASSERT_LT(0, cb_attr(0, "cache", s, sizeof(s)));
+		EXPECT_EQ(0, strncmp(s, good[i], strcspn(good[i], "\n")));
+	}
+	for (int i = 0; i < 8; i++) {
+		EXPECT_EQ(-EINVAL, set_cache(0, bad[i])) TH_LOG("mode '%s'", bad[i]);
+		ASSERT_LT(0, cb_attr(0, "cache", s, sizeof(s)));
+		EXPECT_STREQ("cached\n", s);
+	}
+}
+
+TEST_F(cache, each_mode_maps_with_its_page_protection_and_correct_data)
+{
+	const char *modes[] = { "cached", "uncached", "writecombine" };
+	/* Linux's PAT layout: WB none, WC = PWT, UC- = PCD. */
+	const char *bits_pat[] = { "", "PCD", "PWT" };
+	const char *bits_nopat[] = { "", "PCD", "PCD" };
+	size_t size = 64 * 1024;
+
+	for (int i = 0; i < 3; i++) {
+		char bits[16];
+		uint8_t *p;
+
+		ASSERT_EQ(0, set_cache(0, modes[i]));
+		p = map_and_exercise(_metadata, self->fd, size, i + 1);
+		ASSERT_NE(MAP_FAILED, p) TH_LOG("mode %s", modes[i]);
+		if (pte_cache_bits(p, bits, sizeof(bits))) {
+			EXPECT_STREQ(x86_pat() ? bits_pat[i] : bits_nopat[i], bits)
+				TH_LOG("mode %s maps with '%s'", modes[i], bits);
+		}
+		munmap(p, size);
+	}
+	if (!cb_exists(PTDUMP))
+		SKIP(return, "no page table dump here: data checked, protection not");
+}
+
+TEST_F(cache, existing_mapping_keeps_its_mode)
+{
+	size_t size = 64 * 1024;
+	char before[16], after[16], fresh[16];
+	uint8_t *old, *new;
+
+	if (!cb_exists(PTDUMP))
+		SKIP(return, "no page table dump here");
+	old = map_and_exercise(_metadata, self->fd, size, 5);
+	ASSERT_NE(MAP_FAILED, old);
+	ASSERT_TRUE(pte_cache_bits(old, before, sizeof(before)));
+	ASSERT_EQ(0, set_cache(0, "uncached"));
+	ASSERT_TRUE(pte_cache_bits(old, after, sizeof(after)));
+	EXPECT_STREQ(before, after);
+	new = mmap(NULL, size, PROT_READ, MAP_SHARED, self->fd, 0);
+	ASSERT_NE(MAP_FAILED, new);
+	ASSERT_TRUE(pte_cache_bits(new, fresh, sizeof(fresh)));
+	EXPECT_STREQ("PCD", fresh);
+	EXPECT_EQ(0, memcmp(old, new, size));
+	munmap(old, size);
+	munmap(new, size);
+}
+
+TEST_F(cache, o_sync_maps_uncached)
+{
+	size_t size = 64 * 1024;
+	char bits[16];
+	uint8_t *p;
+	int fd = cb_open(0, O_RDWR | O_SYNC);
+
+	ASSERT_LE(0, fd);
+	if (x86_pat()) {
+		/* The memory type of RAM follows the buffer's mode on x86. */
+		p = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+		EXPECT_EQ(MAP_FAILED, p);
+		EXPECT_EQ(EINVAL, errno);
+		ASSERT_EQ(0, set_cache(0, "uncached"));
+	}
+	p = map_and_exercise(_metadata, fd, size, 9);
+	ASSERT_NE(MAP_FAILED, p);
+	if (pte_cache_bits(p, bits, sizeof(bits)))
+		EXPECT_STREQ("PCD", bits);
+	munmap(p, size);
+	close(fd);
+}
+
+TEST_F(cache, mode_survives_free_and_pages_return_write_back)
+{
+	long used0 = cb_cma_used();
+	char bits[16];
+	uint8_t *p;
+
+	ASSERT_EQ(0, set_cache(0, "writecombine"));
+	close(self->fd);
+	ASSERT_EQ(0, cb_free(0));
+	self->fd = -1;
+	EXPECT_EQ(used0 < 0 ? -1 : used0 - 16, cb_cma_used());
+	/* The same pages again, cached: they must map write-back. */
+	ASSERT_EQ(0, cb_alloc_at(64 * 1024, 0));
+	self->fd = cb_open(0, O_RDWR);
+	ASSERT_LE(0, self->fd);
+	p = map_and_exercise(_metadata, self->fd, 64 * 1024, 4);
+	ASSERT_NE(MAP_FAILED, p);
+	if (pte_cache_bits(p, bits, sizeof(bits)))
+		EXPECT_STREQ("", bits);
+	munmap(p, 64 * 1024);
+}
+
+struct sync_case {
+	const char *input;
+	int err;
+};
+
+static const struct sync_case sync_cases[] = {
+	{ "", 0 }, { "\n", 0 }, { "0 4096 to_device", 0 }, { "0x1000 4K from_device\n", 0 },
+	{ "0 64K bidirectional", 0 }, { "65535 1 to_device", 0 }, { "  1 2 from_device  ", 0 },
+	{ "0", -EINVAL }, { "0 4096", -EINVAL }, { "0 0 to_device", -EINVAL },
+	{ "0 4096 sideways", -EINVAL }, { "64K 1 to_device", -EINVAL },
+	{ "4096 64K to_device", -EINVAL }, { "0 4096 to_device extra", -EINVAL },
+	{ "-1 4096 to_device", -EINVAL }, { "18446744073709551615 2 to_device", -EINVAL },
+	{ "1 18446744073709551615 to_device", -EINVAL }, { "0 4096 TO_DEVICE", -EINVAL },
+	{ "0 4096 to_device\n\n", -EINVAL }, { "0x 4096 to_device", -EINVAL },
+};
+
+TEST_F(cache, sync_attributes_validate_strictly)
+{
+	const char *files[] = { "sync_for_device", "sync_for_cpu" };
+
+	for (int f = 0; f < 2; f++) {
+		char path[128];
+
+		cb_attr_path(path, sizeof(path), 0, files[f]);
+		for (size_t i = 0; i < sizeof(sync_cases) / sizeof(sync_cases[0]); i++) {
+			const struct sync_case *c = &sync_cases[i];
+
+			EXPECT_EQ(c->err, cb_write_str(path, c->input))
+				TH_LOG("%s <- '%s'", files[f], c->input);
+		}
+	}
+}
+
+TEST_F(cache, sync_ioctl_validates_strictly)
+{
+	struct cma_buf_sync ok[] = {
+		{ .offset = 0, .size = 0 },
+		{ .offset = 0, .size = 4096, .direction = CMA_BUF_SYNC_TO_DEVICE,
+		  .target = CMA_BUF_SYNC_FOR_DEVICE },
+		{ .offset = 65535, .size = 1, .direction = CMA_BUF_SYNC_FROM_DEVICE,
+		  .target = CMA_BUF_SYNC_FOR_CPU },
+	};
+	struct cma_buf_sync bad[] = {
+		{ .offset = 1, .size = 0 },
+		{ .offset = 0, .size = 65537 },
+		{ .offset = 65536, .size = 1 },
+		{ .offset = 4096, .size = ~0ULL },
+		{ .size = 4096, .direction = 3 },
+		{ .size = 4096, .target = 2 },
+		{ .size = 4096, .reserved = 1 },
+	};
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		int n = i;
+
+		EXPECT_EQ(0, ioctl(self->fd, CMA_BUF_IOC_SYNC, &ok[i])) TH_LOG("ok case %d", n);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int n = i;
+
+		EXPECT_EQ(-1, ioctl(self->fd, CMA_BUF_IOC_SYNC, &bad[i])) TH_LOG("bad case %d", n);
+		EXPECT_EQ(EINVAL, errno);
+	}
+	EXPECT_EQ(-1, ioctl(self->fd, CMA_BUF_IOC_SYNC, (void *)16));
+	EXPECT_EQ(EFAULT, errno);
+}
+
+TEST_F(cache, get_info_matches_sysfs)
+{
+	struct cma_buf_info info;
+	char origin[64];
+
+	memset(&info, 0xff, sizeof(info));
+	ASSERT_EQ(0, ioctl(self->fd, CMA_BUF_IOC_GET_INFO, &info));
+	EXPECT_EQ(CMA_BUF_UAPI_VERSION, info.version);
+	EXPECT_EQ(0, info.index);
+	EXPECT_EQ(64 * 1024, info.size);
+	EXPECT_EQ(cb_phys(0), info.phys_addr);
+	EXPECT_EQ(CMA_BUF_INFO_PHYS_VALID, info.flags);
+	EXPECT_EQ(CMA_BUF_CACHED, info.cache);
+	ASSERT_LT(0, cb_attr(0, "origin", origin, sizeof(origin)));
+	origin[strcspn(origin, "\n")] = 0;
+	EXPECT_STREQ(origin, info.origin);
+	for (int i = 0; i < 4; i++)
+		EXPECT_EQ(0, info.reserved[i]);
+	ASSERT_EQ(0, set_cache(0, "writecombine"));
+	ASSERT_EQ(0, ioctl(self->fd, CMA_BUF_IOC_GET_INFO, &info));
+	EXPECT_EQ(CMA_BUF_WRITECOMBINE, info.cache);
+}
+
+TEST_F(cache, get_info_hides_phys_addr_without_cap_sys_admin)
+{
+	pid_t pid = fork();
+	int status;
+
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct cma_buf_info info;
+
+		/* The descriptor was opened by root; the caller no longer is. */
+		if (setgid(65534) || setuid(65534))
+			_exit(10);
+		if (ioctl(self->fd, CMA_BUF_IOC_GET_INFO, &info))
+			_exit(11);
+		_exit(info.phys_addr == 0 && info.flags == 0 && info.size == 65536 ? 0 : 12);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+TEST_F(cache, unknown_ioctls_are_enotty)
+{
+	char junk[256] = { 0 };
+
+	EXPECT_EQ(-1, ioctl(self->fd, _IOR(CMA_BUF_IOC_MAGIC, 0x7f, int), junk));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, _IOR('x', 0x00, struct cma_buf_info), junk));
+	EXPECT_EQ(ENOTTY, errno);
+	/* Right number, wrong size: a different command. */
+	EXPECT_EQ(-1, ioctl(self->fd, _IOC(_IOC_READ, CMA_BUF_IOC_MAGIC, 0x00, 8), junk));
+	EXPECT_EQ(ENOTTY, errno);
+}
+
+TEST_HARNESS_MAIN
