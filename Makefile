@@ -40,8 +40,12 @@ vm-run:
 bench:
 	tests/bench/bench.sh
 
+# Long random-operation fuzzing and fault injection in the debug VM.
+stress:
+	tests/fuzz/stress.sh
+
 # User-space library and CLI.
 tools:
 	$(MAKE) -C tools
 
-.PHONY: all modules modules_install clean kernel check demo lint vm vm-run bench tools
+.PHONY: all modules modules_install clean kernel check demo lint vm vm-run bench stress tools
