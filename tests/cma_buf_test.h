@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -329,6 +330,139 @@ static inline const char *cb_expected_backend(void)
 		return "cma";
 	p = getenv("CMA_BUF_KERNEL");
 	return p && !strcmp(p, "stock") ? "dma" : "cma";
+}
+
+/* Module parameters under /sys/module/cma_buf/parameters. */
+#define CB_PARAMS	"/sys/module/cma_buf/parameters"
+#define CB_MODNAME	"cma_buf"
+
+static inline int cb_param_write(const char *name, const char *val)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), CB_PARAMS "/%s", name);
+	return cb_write_str(path, val);
+}
+
+/* A parameter as a number, or ULLONG_MAX when unreadable. */
+static inline unsigned long long cb_param_ull(const char *name)
+{
+	char path[128], buf[64];
+
+	snprintf(path, sizeof(path), CB_PARAMS "/%s", name);
+	if (cb_read(path, buf, sizeof(buf)) < 0)
+		return ~0ULL;
+	return strtoull(buf, NULL, 0);
+}
+
+static inline bool cb_module_loaded(void)
+{
+	return cb_exists("/sys/module/" CB_MODNAME) && cb_exists(CB_CLASS);
+}
+
+/* delete_module(2); 0 or -errno. */
+static inline int cb_module_unload(unsigned int flags)
+{
+	return syscall(SYS_delete_module, CB_MODNAME, flags) ? -errno : 0;
+}
+
+/*
+ * finit_module(2) of $CMA_BUF_MODULE with $CMA_BUF_MODPARAMS, the module and
+ * parameters the VM started with; 0, -EEXIST if already loaded, or -errno.
+ */
+static inline int cb_module_load(void)
+{
+	const char *ko = getenv("CMA_BUF_MODULE");
+	const char *params = getenv("CMA_BUF_MODPARAMS");
+	int fd, ret = 0;
+
+	if (!ko || !*ko)
+		return -ENOENT;
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (syscall(SYS_finit_module, fd, params ? params : "", 0))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* Load the module if it is not loaded; 0 when it is loaded afterwards. */
+static inline int cb_module_ensure_loaded(void)
+{
+	int ret;
+
+	if (cb_module_loaded())
+		return 0;
+	ret = cb_module_load();
+	return ret == -EEXIST ? 0 : ret;
+}
+
+/*
+ * The VmFlags line of the mapping that starts at @addr in /proc/self/smaps,
+ * copied into @flags (" sh dd ... " with a blank on each side); false if
+ * there is no such mapping.
+ */
+static inline bool cb_vmflags(const void *addr, char *flags, size_t len)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[512];
+	bool in = false, found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		unsigned long start, end;
+		char dash;
+
+		if (sscanf(line, "%lx%c%lx ", &start, &dash, &end) == 3 && dash == '-') {
+			in = start == (unsigned long)addr;
+			continue;
+		}
+		if (in && !strncmp(line, "VmFlags:", 8)) {
+			line[strcspn(line, "\n")] = 0;
+			snprintf(flags, len, "%s ", line + 8);
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+static inline bool cb_has_vmflag(const char *flags, const char *flag)
+{
+	char want[8];
+
+	snprintf(want, sizeof(want), " %s ", flag);
+	return strstr(flags, want) != NULL;
+}
+
+/* Pipe helpers for tests that step a child process along. */
+static inline int cb_send(int fd, char c)
+{
+	return write(fd, &c, 1) == 1 ? 0 : -1;
+}
+
+/* The next byte from @fd, or -1 on EOF or error. */
+static inline int cb_recv(int fd)
+{
+	char c;
+
+	return read(fd, &c, 1) == 1 ? c : -1;
+}
+
+/* Wait for @pid; its exit status, or 128 + signal, or -1. */
+static inline int cb_wait(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return -1;
 }
 
 #endif /* CMA_BUF_TEST_H */
