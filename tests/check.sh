@@ -91,6 +91,18 @@ say "lint (checkpatch --strict, sparse)"
 record_tap "lint:" "$CHECK/lint.tap"
 grep '^#' "$CHECK/lint.tap" | head -n 40
 
+say "tools (host unit tests)"
+if make -s -C "$TOP/tools" test-host OUT="$BUILD/tools-host" >"$CHECK/tools-host.tap" 2>&1; then :; fi
+record_tap "tools:" "$CHECK/tools-host.tap"
+grep -q '^ok ' "$CHECK/tools-host.tap" || { cat "$CHECK/tools-host.tap"; record fail "tools: host tests build and run"; }
+if make -s -C "$TOP/tools" vm-test OUT="$BUILD/cmabuf-vm" >"$CHECK/tools-vm.log" 2>&1; then
+	CLI_DIR=$BUILD/cmabuf-vm
+else
+	cat "$CHECK/tools-vm.log"
+	record fail "tools: static cmabuf and CLI test for the VM build"
+	CLI_DIR=
+fi
+
 say "test programs"
 if ! TESTS_DIR=$(build_tests x86_64 2>"$CHECK/tests-build.log"); then
 	cat "$CHECK/tests-build.log"
@@ -99,8 +111,10 @@ if ! TESTS_DIR=$(build_tests x86_64 2>"$CHECK/tests-build.log"); then
 fi
 
 # One VM boot per leg: kernel, module parameters, test programs.
+# With VM_EXTRA (a folder, copied to /extra) and VM_EXTRA_CMD, the leg also
+# runs that command after the suites, in the same boot.
 vm_leg() { # vm_leg NAME KERNEL MODPARAMS TESTS...
-	local leg=$1 kname=$2 params=$3 ko image rc out log
+	local leg=$1 kname=$2 params=$3 ko image rc out log cmd
 	shift 3
 	say "VM leg $leg: kernel $kname, params '$params'"
 	out=$CHECK/$leg.out
@@ -117,11 +131,16 @@ vm_leg() { # vm_leg NAME KERNEL MODPARAMS TESTS...
 		return
 	fi
 	mapfile -t extra < <(test_modules "$ko")
+	cmd="CMA_BUF_TESTS='$*' run-tests.sh"
+	if [ -n "${VM_EXTRA:-}" ]; then
+		extra+=(--extra "$VM_EXTRA")
+		cmd="rc=0; $cmd || rc=1; $VM_EXTRA_CMD || rc=1; exit \$rc"
+	fi
 	"$TOP/tests/vm/run.sh" --kernel "$image" --kname "$kname" --module "$ko" --add "$importer" \
 		"${extra[@]}" \
 		--modparams "$params" --tests "$TESTS_DIR" --name "check-$leg" --log "$log" \
 		--timeout "${VM_TIMEOUT:-1500}" $([ "$kname" = stock ] && echo --mem 2048) \
-		--cmd "CMA_BUF_TESTS='$*' run-tests.sh" >"$out" 2>&1
+		--cmd "$cmd" >"$out" 2>&1
 	rc=$?
 	grep -E '^not ok |^# +FAIL|run.sh:|^# .*:[0-9]+:' "$out" | tail -n 40
 	record_tap "$leg:" "$out"
@@ -139,7 +158,7 @@ vm_leg() { # vm_leg NAME KERNEL MODPARAMS TESTS...
 }
 
 SUITE="kunit basic backend cache dmabuf"
-vm_leg test-cma test "backend=cma" $SUITE
+VM_EXTRA=$CLI_DIR VM_EXTRA_CMD=/extra/cli-test.sh vm_leg test-cma test "backend=cma" $SUITE
 vm_leg test-dma test "backend=dma" $SUITE
 vm_leg stock stock "" $SUITE
 

@@ -42,4 +42,20 @@ echo "echo 1G > alloc (bigger than the 256 MiB area): $(sed 's/.*: //' /tmp/err)
 [ "$(used)" = "$before" ] && [ -z "$(ls $C | grep cma_buf)" ]
 echo "nothing left behind"
 
+if [ -x /extra/cmabuf ]; then
+	export PATH=/extra:$PATH
+	step "The same with the cmabuf tool"
+	run "cmabuf alloc 16M"
+	run "cmabuf alloc 64K --align 1M --index 5"
+	run "cmabuf list"
+	run "cmabuf fill cma_buf0 random:7"
+	run "cmabuf verify cma_buf0 random:7"
+	run "cmabuf fill cma_buf5 inc"
+	run "cmabuf dump cma_buf5 --offset 0xf8 --length 24"
+	run "cmabuf save cma_buf0 /tmp/frame.bin && cmabuf load cma_buf5 /tmp/frame.bin" \
+		&& exit 1 || echo "(refused: the file is larger than the buffer)"
+	run "cmabuf free cma_buf0 cma_buf5"
+	[ "$(used)" = "$before" ] && echo "CMA pages in use: $(used), as before"
+fi
+
 printf '\n\033[1;32mdemo: all steps held\033[0m\n'

@@ -8,6 +8,7 @@ echo "demo: checking dependencies and building (the first run builds a kernel: m
 image=$(kernel_image test)
 ko=$(module_for test)
 tests=$(build_tests x86_64)
+make -s -C "$TOP/tools" vm-test OUT="$BUILD/cmabuf-vm" >&2
 echo "demo: booting the test kernel under QEMU"
 "$TOP/tests/vm/run.sh" --kernel "$image" --module "$ko" --tests "$tests" --name demo \
-	--timeout 600 --cmd "demo-guest.sh"
+	--extra "$BUILD/cmabuf-vm" --timeout 600 --cmd "demo-guest.sh"

@@ -613,9 +613,9 @@ int cmabuf_unmap(struct cmabuf *buf)
  * @buf:	the handle
  * @direction:	CMABUF_SYNC_FOR_CPU or CMABUF_SYNC_FOR_DEVICE
  *
- * Uses the buffer's sync_for_cpu or sync_for_device attribute, writing "1"
- * to it (the attributes are not in the module yet: check this against the
- * ABI when they land).
+ * Writes an empty line to the buffer's sync_for_cpu or sync_for_device
+ * attribute: the whole buffer, bidirectional (see the module's ABI document
+ * for ranges and directions).
  *
  * Return: 0; -ENOTSUP when the module has no such attribute; -EINVAL.
  */
@@ -637,7 +637,7 @@ int cmabuf_sync(struct cmabuf *buf, int direction)
 	snprintf(path, sizeof(path), "%s/%s", buf->sys_path, attr);
 	if (sysfs_path_is_file(path))
 		return fail(-ENOTSUP, path);
-	return write_attr(path, "1\n");
+	return write_attr(path, "\n");
 }
 
 /**
