@@ -109,13 +109,10 @@ uninstall:
 # DKMS: the source dkms builds from, then add/build/install for KRELEASE
 # (default: the kernel in KDIR, i.e. the running one).
 DKMS_SRC = $(D)/usr/src/cma_buf-$(VERSION)
-DKMS_FILES = Makefile Kbuild dkms.conf $(wildcard $(CURDIR)/*.c $(CURDIR)/*.h) \
-	scripts/conftest.sh include/uapi/linux/cma_buf.h
-
 dkms-source:
 	rm -rf $(DKMS_SRC)
 	install -d $(DKMS_SRC)/scripts $(DKMS_SRC)/include/uapi/linux
-	cp -p $(filter-out scripts/% include/%,$(notdir $(DKMS_FILES))) $(DKMS_SRC)/
+	cp -p Makefile Kbuild dkms.conf $(wildcard *.c *.h) $(DKMS_SRC)/
 	cp -p scripts/conftest.sh $(DKMS_SRC)/scripts/
 	cp -p include/uapi/linux/cma_buf.h $(DKMS_SRC)/include/uapi/linux/
 
