@@ -388,6 +388,70 @@ TEST_F(abi, max_bytes_limit_gives_enospc_on_rounded_size)
 	EXPECT_EQ(3, cb_count());
 }
 
+/*
+ * sysfs hands a store callback at most PAGE_SIZE bytes and reports a short
+ * write for the rest, so junk beyond the first page must not let a write
+ * through: the module has to refuse a write that fills the page.
+ */
+TEST_F(abi, alloc_write_longer_than_a_page_with_junk_is_einval)
+{
+	char big[CB_PAGE + 1];
+	int fd;
+	ssize_t n;
+
+	memset(big, ' ', sizeof(big));
+	memcpy(big, "4K", 2);
+	big[CB_PAGE] = 'X';
+	fd = open(CB_CLASS "/alloc", O_WRONLY);
+	ASSERT_LE(0, fd);
+	n = write(fd, big, sizeof(big));
+	close(fd);
+	EXPECT_EQ(-1, n) TH_LOG("write of %zu bytes returned %zd", sizeof(big), n);
+	EXPECT_EQ(0, cb_count());
+	EXPECT_EQ(self->used0, cb_cma_used());
+}
+
+TEST_F(abi, alloc_write_of_a_page_of_digits_is_einval)
+{
+	char big[CB_PAGE];
+
+	memset(big, '9', sizeof(big));
+	EXPECT_EQ(-EINVAL, cb_write(CB_CLASS "/alloc", big, sizeof(big)));
+	EXPECT_EQ(0, cb_count());
+}
+
+static unsigned int mode_of(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? ~0U : (st.st_mode & 07777);
+}
+
+TEST_F(abi, control_and_buffer_files_have_documented_modes)
+{
+	char path[128];
+	struct stat st;
+
+	EXPECT_EQ(0200, mode_of(CB_CLASS "/alloc"));
+	EXPECT_EQ(0200, mode_of(CB_CLASS "/free"));
+	ASSERT_EQ(0, cb_alloc_at(CB_PAGE, 6));
+	cb_attr_path(path, sizeof(path), 6, "phys_addr");
+	EXPECT_EQ(0400, mode_of(path));
+	cb_attr_path(path, sizeof(path), 6, "size");
+	EXPECT_EQ(0444, mode_of(path));
+	cb_attr_path(path, sizeof(path), 6, "origin");
+	EXPECT_EQ(0444, mode_of(path));
+	cb_attr_path(path, sizeof(path), 6, "dev");
+	EXPECT_EQ(0444, mode_of(path));
+	cb_attr_path(path, sizeof(path), 6, "uevent");
+	EXPECT_TRUE(cb_exists(path));
+	ASSERT_EQ(0, stat("/dev/cma_buf6", &st));
+	EXPECT_TRUE(S_ISCHR(st.st_mode));
+	EXPECT_EQ(0600, st.st_mode & 07777);
+	EXPECT_EQ(0, st.st_uid);
+	EXPECT_EQ(0, st.st_gid);
+}
+
 static int open_new(const char *spec, int flags)
 {
 	int fd;

@@ -121,6 +121,32 @@ TEST_F(life, index_reused_while_freed_buffer_is_open_gets_other_pages)
 	SKIP_IF_NO_CMA_ACCOUNTING();
 }
 
+TEST_F(life, pages_released_by_last_close_read_zero_when_reallocated)
+{
+	static uint8_t buf[LT_SIZE];
+	unsigned long long phys1, phys2;
+	int fd;
+
+	ASSERT_EQ(0, cb_alloc("1M"));
+	phys1 = cb_phys(0);
+	fd = cb_open(0, O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, cb_free(0));
+	/* Written after the free, through the fd that keeps the pages. */
+	memset(buf, 0xc3, sizeof(buf));
+	ASSERT_EQ(LT_SIZE, pwrite(fd, buf, LT_SIZE, 0));
+	close(fd);
+	ASSERT_EQ(0, cb_alloc("1M"));
+	phys2 = cb_phys(0);
+	TH_LOG("phys 0x%llx then 0x%llx: %s pages", phys1, phys2,
+	       phys1 == phys2 ? "same" : "different");
+	fd = cb_open(0, O_RDONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(LT_SIZE, pread(fd, buf, LT_SIZE, 0));
+	EXPECT_TRUE(cb_all_zero(buf, LT_SIZE));
+	close(fd);
+}
+
 TEST_F(life, free_while_mapped_keeps_mapping_until_munmap)
 {
 	uint8_t *p;
