@@ -63,4 +63,86 @@ static inline const char *cma_buf_cma_name(const struct cma *cma)
 }
 #endif
 
+/*
+ * Wrappers below are for constructs the module uses that changed upstream;
+ * see Documentation/compat.md for the kernel versions whose headers were
+ * read. Each one works on every version; the call sites adopt them.
+ */
+
+/*
+ * 6.18, "mm: remove nth_page()": the n-th page of a physically contiguous
+ * range. The fallback is what nth_page() was on SPARSEMEM without VMEMMAP,
+ * correct on every memory model.
+ */
+static inline struct page *cma_buf_nth_page(struct page *page, unsigned long n)
+{
+#ifdef CMA_BUF_HAVE_NTH_PAGE
+	return nth_page(page, n);
+#else
+	return pfn_to_page(page_to_pfn(page) + n);
+#endif
+}
+
+/*
+ * The largest order the page allocator hands out (the dma backend's limit
+ * without CMA). 6.4, "mm, treewide: redefine MAX_ORDER sanely": MAX_ORDER
+ * became inclusive (it was one past the largest order); 6.8, "mm, treewide:
+ * rename MAX_ORDER to MAX_PAGE_ORDER".
+ */
+#if defined(CMA_BUF_HAVE_MAX_PAGE_ORDER)
+#define CMA_BUF_MAX_PAGE_ORDER		MAX_PAGE_ORDER
+#elif defined(CMA_BUF_HAVE_MAX_ORDER_INCLUSIVE)
+#define CMA_BUF_MAX_PAGE_ORDER		MAX_ORDER
+#else
+#define CMA_BUF_MAX_PAGE_ORDER		(MAX_ORDER - 1)
+#endif
+
+/*
+ * What dma_buf_ops.vmap() fills in: struct dma_buf_map since 5.11 ("dma-buf:
+ * Use struct dma_buf_map in dma_buf_vmap() interfaces"), renamed struct
+ * iosys_map in 5.18 ("dma-buf-map: Rename to iosys-map"). Before 5.11 vmap()
+ * returned a void *: not supported.
+ */
+#if defined(CMA_BUF_HAVE_IOSYS_MAP)
+#include <linux/iosys-map.h>
+#define cma_buf_vmap_map		iosys_map
+#define cma_buf_vmap_map_set_vaddr	iosys_map_set_vaddr
+#elif defined(CMA_BUF_HAVE_DMA_BUF_MAP)
+#include <linux/dma-buf-map.h>
+#define cma_buf_vmap_map		dma_buf_map
+#define cma_buf_vmap_map_set_vaddr	dma_buf_map_set_vaddr
+#endif
+
+#ifdef CONFIG_X86
+/*
+ * x86's page attribute tables: pat_enabled() is declared in <asm/memtype.h>
+ * since 5.6, "x86/mm/pat: Rename <asm/pat.h> => <asm/memtype.h>".
+ */
+#ifdef CMA_BUF_HAVE_ASM_MEMTYPE_H
+#include <asm/memtype.h>
+#else
+#include <asm/pat.h>
+#endif
+static inline bool cma_buf_pat_enabled(void)
+{
+	return pat_enabled();
+}
+#endif
+
+#ifdef CMA_BUF_HAVE_CMA_API
+/*
+ * 5.10, "dma-mapping: split <linux/dma-mapping.h>": dev_get_cma_area()
+ * moved from <linux/dma-contiguous.h> to <linux/dma-map-ops.h>.
+ */
+#ifdef CMA_BUF_HAVE_DMA_MAP_OPS_H
+#include <linux/dma-map-ops.h>
+#else
+#include <linux/dma-contiguous.h>
+#endif
+static inline struct cma *cma_buf_dev_cma_area(struct device *dev)
+{
+	return dev_get_cma_area(dev);
+}
+#endif
+
 #endif /* _CMA_BUF_COMPAT_H */

@@ -29,4 +29,16 @@ header_has linux/device/class.h 'char \*\(\*devnode\)\(const struct device \*' &
 header_has linux/device/class.h '^[[:space:]]*struct module[[:space:]]+\*owner;' && have CLASS_OWNER
 # 6.13, "module: Convert symbol namespace to string literal"
 header_has linux/module.h 'MODULE_INFO\(import_ns, ns\)' && have NS_STRING
+# 6.18, "mm: remove nth_page()"
+header_has linux/mm.h 'define nth_page\(' && have NTH_PAGE
+# 6.4, "mm, treewide: redefine MAX_ORDER sanely"; 6.8, "... rename MAX_ORDER to MAX_PAGE_ORDER"
+header_has linux/mmzone.h '#define MAX_PAGE_ORDER' && have MAX_PAGE_ORDER
+header_has linux/mmzone.h 'MAX_ORDER_NR_PAGES \(1 << MAX_ORDER\)' && have MAX_ORDER_INCLUSIVE
+# 5.18, "dma-buf-map: Rename to iosys-map"; 5.11 introduced struct dma_buf_map
+header_has linux/iosys-map.h 'struct iosys_map \{' && have IOSYS_MAP
+header_has linux/dma-buf-map.h 'struct dma_buf_map \{' && have DMA_BUF_MAP
+# 5.6, "x86/mm/pat: Rename <asm/pat.h> => <asm/memtype.h>"
+[ -f "$src/arch/x86/include/asm/memtype.h" ] && have ASM_MEMTYPE_H
+# 5.10, "dma-mapping: split <linux/dma-mapping.h>"
+header_has linux/dma-map-ops.h 'dev_get_cma_area' && have DMA_MAP_OPS_H
 exit 0
