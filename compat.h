@@ -131,8 +131,9 @@ static inline bool cma_buf_pat_enabled(void)
 
 #ifdef CMA_BUF_HAVE_CMA_API
 /*
- * 5.10, "dma-mapping: split <linux/dma-mapping.h>": dev_get_cma_area()
- * moved from <linux/dma-contiguous.h> to <linux/dma-map-ops.h>.
+ * 5.10, "dma-mapping: merge <linux/dma-contiguous.h> into
+ * <linux/dma-map-ops.h>" (after "dma-mapping: split <linux/dma-mapping.h>"
+ * created the latter): where dev_get_cma_area() is declared.
  */
 #ifdef CMA_BUF_HAVE_DMA_MAP_OPS_H
 #include <linux/dma-map-ops.h>

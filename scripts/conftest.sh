@@ -39,6 +39,6 @@ header_has linux/iosys-map.h 'struct iosys_map \{' && have IOSYS_MAP
 header_has linux/dma-buf-map.h 'struct dma_buf_map \{' && have DMA_BUF_MAP
 # 5.6, "x86/mm/pat: Rename <asm/pat.h> => <asm/memtype.h>"
 [ -f "$src/arch/x86/include/asm/memtype.h" ] && have ASM_MEMTYPE_H
-# 5.10, "dma-mapping: split <linux/dma-mapping.h>"
+# 5.10, "dma-mapping: merge <linux/dma-contiguous.h> into <linux/dma-map-ops.h>"
 header_has linux/dma-map-ops.h 'dev_get_cma_area' && have DMA_MAP_OPS_H
 exit 0
