@@ -17,6 +17,16 @@
 #include "compat.h"
 #include "parse.h"
 
+/*
+ * sysfs hands a store at most a page and silently drops the rest of a longer
+ * write, so a full page may be the valid-looking start of junk: refuse it.
+ * No well-formed request comes near that length.
+ */
+static bool cma_buf_maybe_truncated(size_t count)
+{
+	return count >= PAGE_SIZE;
+}
+
 static ssize_t alloc_store(CMA_BUF_CLASS_CONST struct class *class,
 			   struct class_attribute *attr, const char *buf, size_t count)
 {
@@ -24,6 +34,8 @@ static ssize_t alloc_store(CMA_BUF_CLASS_CONST struct class *class,
 	size_t size, align;
 	int ret;
 
+	if (cma_buf_maybe_truncated(count))
+		return -EINVAL;
 	ret = cma_buf_parse_alloc(buf, count, &req);
 	if (ret)
 		goto bad_input;
@@ -55,6 +67,8 @@ static ssize_t free_store(CMA_BUF_CLASS_CONST struct class *class,
 	unsigned int index;
 	int ret;
 
+	if (cma_buf_maybe_truncated(count))
+		return -EINVAL;
 	ret = cma_buf_parse_free(buf, count, &index);
 	if (ret) {
 		pr_debug_ratelimited("free: refused '%.*s'\n", (int)min_t(size_t, count, 64), buf);
@@ -135,6 +149,8 @@ static ssize_t cma_buf_sync_store(struct device *dev, const char *buf, size_t co
 	struct cma_buf_sync_req req;
 	int ret;
 
+	if (cma_buf_maybe_truncated(count))
+		return -EINVAL;
 	ret = cma_buf_parse_sync(buf, count, &req);
 	if (!ret)
 		ret = cma_buf_sync(to_cma_buf(dev), req.offset, req.size,
