@@ -138,11 +138,23 @@ static int nfds;
 static struct fz_map maps[MAX_MAPS];
 static int nmaps;
 static struct fz_rec recs[MAX_RECS];
+/* Attribute files held open: cheap to re-read, and they outlive their buffer. */
+#define MAX_AFDS	16
+static struct { int fd; bool write; } afds[MAX_AFDS];
+static int nafds;
+
 static int nrecs;
 static uint64_t rng;
 static int idx_base;
 static unsigned int seed_ctr;
 static uint8_t iobuf[256 * 1024];
+/* Most I/O is small: pattern checks cost CPU time, scarce under TCG. */
+static size_t io_len(size_t room)
+{
+	size_t max = fz_below(&rng, 16) ? 4096 : sizeof(iobuf);
+
+	return 1 + fz_below(&rng, room < max ? room : max);
+}
 /* An address no process maps, hidden from the compiler's bounds checks. */
 static void *volatile bad_ptr = (void *)8;
 
@@ -258,8 +270,15 @@ static void unmap_slot(int i)
 	rec_gc();
 }
 
+static void drop_attr_fds(void)
+{
+	while (nafds)
+		close(afds[--nafds].fd);
+}
+
 static void drop_all(void)
 {
+	drop_attr_fds();
 	while (nmaps)
 		unmap_slot(nmaps - 1);
 	while (nfds)
@@ -294,7 +313,8 @@ static void op_alloc(void)
 	case 0: /* hostile text */
 		snprintf(s, sizeof(s), "%s", hostile_alloc[R(sizeof(hostile_alloc) /
 							       sizeof(hostile_alloc[0]))]);
-		must_einval = !strcmp(s, "") || !strcmp(s, "0") || !strcmp(s, "0x") ||
+		/* An empty write never reaches the module: not checked. */
+		must_einval = !strcmp(s, "0") || !strcmp(s, "0x") ||
 			      !strcmp(s, "4K 4K 4K") || !strcmp(s, "1Q");
 		break;
 	case 1: /* random bytes */
@@ -336,7 +356,7 @@ static void op_alloc(void)
 			return;
 		fz_result(OP_OPEN, 0, "open fresh");
 		if (!ioctl(fd, CMA_BUF_IOC_GET_INFO, &info)) {
-			size_t chk = info.size < sizeof(iobuf) ? info.size : sizeof(iobuf);
+			size_t chk = info.size < 8192 ? info.size : 8192;
 
 			fz_result(OP_IOCTL, 0, "GET_INFO");
 			if (info.version != CMA_BUF_UAPI_VERSION || !(info.flags &
@@ -448,6 +468,7 @@ static void op_mmap(void)
 		break;
 	}
 	p = mmap(NULL, len, prot, flags, f->fd, off);
+	len = (len + CB_PAGE - 1) & ~(CB_PAGE - 1);
 	err = p == MAP_FAILED ? errno : 0;
 	fz_result(f->idx < 0 ? OP_DMABUF : OP_MMAP, err, "mmap");
 	if (p == MAP_FAILED)
@@ -583,7 +604,7 @@ static void op_store(void)
 		if (!m->own || !m->prot_write || !m->phys)
 			return;
 		off = R(m->len);
-		len = 1 + R(m->len - off < 16384 ? m->len - off : 16384);
+		len = io_len(m->len - off);
 		rec_forget(m->phys + off, len);
 		for (size_t i = 0; i < len; i++)
 			m->addr[off + i] = cb_pattern(i, seed);
@@ -597,7 +618,7 @@ static void op_store(void)
 		if (!f->own || !f->writable || !f->phys || f->idx < 0)
 			return;
 		off = R(f->size);
-		len = 1 + R(f->size - off < sizeof(iobuf) ? f->size - off : sizeof(iobuf));
+		len = io_len(f->size - off);
 		for (size_t i = 0; i < len; i++)
 			iobuf[i] = cb_pattern(i, seed);
 		rec_forget(f->phys + off, len);
@@ -667,7 +688,7 @@ static void op_rw(void)
 		break;
 	default: /* read back a range and check records */
 		off = R(f->size);
-		len = 1 + R(f->size - off < sizeof(iobuf) ? f->size - off : sizeof(iobuf));
+		len = io_len(f->size - off);
 		n = pread(f->fd, iobuf, len, off);
 		err = n < 0 ? errno : 0;
 		fz_result(OP_RW, err, "pread inside");
@@ -689,8 +710,11 @@ static void op_check_maps(void)
 	if (!nmaps)
 		return;
 	m = &maps[R(nmaps)];
-	if (m->phys)
-		rec_check(m->addr, m->phys, m->len, "mapping");
+	if (m->phys) {
+		size_t off = R(m->len), len = m->len - off < 65536 ? m->len - off : 65536;
+
+		rec_check(m->addr + off, m->phys + off, len, "mapping");
+	}
 	else
 		(void)*(volatile uint8_t *)(m->addr + R(m->len));
 	fz_result(OP_TOUCH, 0, "touch");
@@ -880,6 +904,42 @@ static void read_attr_file(const char *path)
 	fz_result(OP_ATTR, ret < 0 ? -ret : 0, path);
 }
 
+
+static void op_attr_fd(void)
+{
+	static const char *const names[] = { "phys_addr", "size", "origin", "cache",
+		"sync_for_device", "sync_for_cpu", "dev", "uevent" };
+	char path[128], b[256];
+	int i, err, k;
+
+	if (nafds < MAX_AFDS && (!nafds || !R(16))) {
+		k = R(8);
+		cb_attr_path(path, sizeof(path), R(2) ? own_index() : attr_fd_index(), names[k]);
+		i = open(path, (k == 4 || k == 5 ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
+		fz_result(OP_ATTR, i < 0 ? errno : 0, path);
+		if (i >= 0)
+			afds[nafds++] = (typeof(afds[0])){ i, k == 4 || k == 5 };
+		return;
+	}
+	i = R(nafds);
+	if (!R(12)) {
+		close(afds[i].fd);
+		afds[i] = afds[--nafds];
+		return;
+	}
+	if (afds[i].write) {
+		static const char *const syncs[] = { "", "0 4K to_device", "4K 4K from_device",
+						     "0 0 bidirectional", "1G 4K to_device" };
+		const char *w = syncs[R(5)];
+
+		err = pwrite(afds[i].fd, w, strlen(w), 0) < 0 ? errno : 0;
+		fz_result(OP_SYNC, err, w);
+	} else {
+		err = pread(afds[i].fd, b, sizeof(b), 0) < 0 ? errno : 0;
+		fz_result(OP_ATTR, err, "pread attribute");
+	}
+}
+
 static void op_attrs(void)
 {
 	static const char *const names[] = { "phys_addr", "size", "origin", "cache",
@@ -979,8 +1039,20 @@ static void op_reload(void)
 		fz_fail("reload after unload: %s", strerror(-ret));
 }
 
+static const char *const bucket_names[] = { "alloc", "free", "open", "mmap", "munmap",
+	"mremap", "mprotect", "store", "rw", "checkmap", "lseek", "ioctl", "export", "cache",
+	"syncattr", "attrs", "fork", "close", "attrfd", "reload" };
+static const unsigned short bucket_end[] = { 20, 35, 65, 105, 135, 155, 195, 315, 455, 535,
+	615, 805, 825, 835, 845, 852, 855, 885, 985, 1000 };
+#define NBUCKETS	(sizeof(bucket_end) / sizeof(bucket_end[0]))
+
 static void worker(int w, uint64_t seed, unsigned long max_ops, double deadline, bool reload)
 {
+	double spent[NBUCKETS] = { 0 };
+	unsigned long calls[NBUCKETS] = { 0 }, ops_before[NBUCKETS] = { 0 };
+	unsigned int b = 0;
+	double t = fz_now();
+
 	fz_worker = w;
 	rng = seed ^ (0x9E3779B97F4A7C15ULL * (w + 1));
 	if (!rng)
@@ -989,50 +1061,69 @@ static void worker(int w, uint64_t seed, unsigned long max_ops, double deadline,
 	for (unsigned long n = 0; n < max_ops; n++) {
 		unsigned int k = R(1000);
 
-		if (!(n % 64) && fz_now() > deadline)
+		if (!(n % 64) && t > deadline)
 			break;
-		if (k < 70)
+		if (fz_verbose) {
+			for (b = 0; k >= bucket_end[b]; b++)
+				;
+			ops_before[b] -= fz_st->ops;
+		}
+		if (k < 20)
 			op_alloc();
-		else if (k < 110)
+		else if (k < 35)
 			op_free();
-		else if (k < 190)
+		else if (k < 65)
 			op_open();
-		else if (k < 250)
+		else if (k < 105)
 			op_mmap();
-		else if (k < 290)
+		else if (k < 135)
 			op_munmap();
-		else if (k < 310)
+		else if (k < 155)
 			op_mremap();
-		else if (k < 330)
+		else if (k < 195)
 			op_mprotect();
-		else if (k < 440)
+		else if (k < 315)
 			op_store();
-		else if (k < 560)
+		else if (k < 455)
 			op_rw();
-		else if (k < 620)
+		else if (k < 535)
 			op_check_maps();
-		else if (k < 680)
+		else if (k < 615)
 			op_lseek();
-		else if (k < 790)
+		else if (k < 805)
 			op_ioctl();
-		else if (k < 820)
+		else if (k < 825)
 			op_export();
-		else if (k < 850)
+		else if (k < 835)
 			op_cache();
-		else if (k < 880)
+		else if (k < 845)
 			op_sync_attr();
-		else if (k < 930)
+		else if (k < 852)
 			op_attrs();
-		else if (k < 937)
+		else if (k < 855)
 			op_fork();
-		else if (k < 990)
+		else if (k < 885)
 			op_close();
-		else if (reload && k < 992)
+		else if (k < 985)
+			op_attr_fd();
+		else if (reload && k < 987)
 			op_reload();
-		if (fz_verbose && !(n % 10000))
-			fprintf(stderr, "fuzz[%d]: %lu ops\n", w, n);
+		if (fz_verbose) {
+			double now = fz_now();
+
+			spent[b] += now - t;
+			calls[b]++;
+			ops_before[b] += fz_st->ops;
+			t = now;
+		} else if (!(n % 64)) {
+			t = fz_now();
+		}
 	}
 	drop_all();
+	for (b = 0; fz_verbose && b < NBUCKETS; b++)
+		fprintf(stderr, "fuzz[%d]: %-8s %7lu calls %8lu ops %7.1f s %7.2f ms/call\n", w,
+			bucket_names[b], calls[b], ops_before[b], spent[b],
+			calls[b] ? spent[b] * 1000 / calls[b] : 0.0);
 }
 
 static void sum_stats(const struct fz_stats *all, struct fz_stats *sum)
