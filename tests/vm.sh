@@ -1,12 +1,13 @@
 #!/bin/bash
 # make vm / make vm-run: boot a kernel with the module loaded and either give
 # a shell or run one command as root, exiting with its status.
-# Environment: KERNEL=test|stock|bench, ARCH=x86_64|arm64, CMD, EXTRA, MODPARAMS.
+# Environment: KERNEL=test|stock|bench, ARCH=x86_64|arm64, CMD, EXTRA, MODPARAMS,
+# DTB (arm64: boot with this device tree, see tests/dt/).
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 KERNEL=${KERNEL:-test}
 ARCH=${ARCH:-x86_64}
-"$TOP/scripts/deps.sh"
+"$TOP/scripts/deps.sh" --arch "$ARCH"
 image=$(kernel_image "$KERNEL" "$ARCH")
 ko=$(module_for "$KERNEL" "$ARCH")
 tests=$(build_tests "$ARCH")
@@ -15,6 +16,7 @@ mapfile -t extra < <(test_modules "$ko")
 args=(--arch "$ARCH" --kernel "$image" --kname "$KERNEL" --module "$ko" --tests "$tests"
 	--add "$importer" "${extra[@]}" --modparams "${MODPARAMS:-}" --name "${VM_NAME:-vm-$ARCH-$KERNEL-$$}" --timeout "${TIMEOUT:-1800}")
 [ -z "${EXTRA:-}" ] || args+=(--extra "$EXTRA")
+[ -z "${DTB:-}" ] || args+=(--dtb "$DTB")
 [ "$KERNEL" = stock ] && args+=(--mem 2048)
 if [ -n "${CMD:-}" ]; then
 	exec "$TOP/tests/vm/run.sh" "${args[@]}" --cmd "$CMD"

@@ -6,15 +6,21 @@
 #
 #   run.sh --kernel IMAGE [--arch x86_64] [--module KO] [--modparams STR]
 #          [--tests DIR] [--extra DIR] [--log FILE] [--timeout S] [--mem MB]
-#          [--append ARGS] [--name NAME] [--add FILE]... [--cmd CMD]
+#          [--append ARGS] [--name NAME] [--add FILE]... [--dtb FILE]
+#          [--dumpdtb FILE] [--cmd CMD]
 # --add copies a file into /tests. Without --cmd the guest gives an
-# interactive shell on this terminal.
+# interactive shell on this terminal. --arch arm64 boots QEMU's "virt" board
+# (TCG); there --dtb boots with that device tree instead of QEMU's own, and
+# --dumpdtb writes QEMU's own tree for exactly this machine and exits.
+# The command's output (stdout here) travels on a port of its own: the
+# second UART ttyS1 on x86_64, a virtio console hvc0 on arm64 (virt has one
+# UART); the kernel console goes to the log.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 ARCH=x86_64 KERNEL= MODULE= MODPARAMS= TESTS= EXTRA= LOG= TIMEOUT=600 MEM=1024
-APPEND= CMD= NAME=vm KNAME=test ADD=()
+APPEND= CMD= NAME=vm KNAME=test ADD=() DTB= DUMPDTB=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) KERNEL=$2 ;;
@@ -31,11 +37,17 @@ while [ $# -gt 0 ]; do
 	--name) NAME=$2 ;;
 	--cmd) CMD=$2 ;;
 	--add) ADD+=("$2") ;;
+	--dtb) DTB=$2 ;;
+	--dumpdtb) DUMPDTB=$2 ;;
 	*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift 2
 done
 [ -n "$KERNEL" ] || { echo "run.sh: --kernel is required" >&2; exit 2; }
+if [ "$ARCH" != arm64 ] && [ -n "$DTB$DUMPDTB" ]; then
+	echo "run.sh: --dtb and --dumpdtb are for --arch arm64" >&2
+	exit 2
+fi
 
 WORK=$TOP/build/vm/$NAME
 LOG=${LOG:-$WORK/console.log}
@@ -48,11 +60,14 @@ x86_64)
 	BUSYBOX=/bin/busybox
 	QEMU=(qemu-system-x86_64 -machine pc -smp 2)
 	CONSOLE=ttyS0
+	OUT_TTY=ttyS1
 	;;
 arm64)
 	BUSYBOX=${BUSYBOX_ARM64:-$TOP/build/arm64/busybox}
-	QEMU=(qemu-system-aarch64 -machine virt -cpu cortex-a57 -smp 2)
+	MACHINE=virt${DUMPDTB:+,dumpdtb=$DUMPDTB}
+	QEMU=(qemu-system-aarch64 -machine "$MACHINE" -cpu cortex-a57 -smp 2)
 	CONSOLE=ttyAMA0
+	OUT_TTY=hvc0
 	;;
 *) echo "run.sh: unknown arch $ARCH" >&2; exit 2 ;;
 esac
@@ -70,6 +85,7 @@ for f in "${ADD[@]}"; do cp "$f" "$root/tests/"; done
 	printf 'MODPARAMS=%q\n' "$MODPARAMS"
 	printf 'KERNEL=%q\n' "$KNAME"
 	printf 'LOAD_MODULE=%q\n' "${MODULE:+1}"
+	printf 'OUT_TTY=%q\n' "$OUT_TTY"
 } >"$root/etc/vm.conf"
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$WORK/initramfs.cpio"
 rm -rf "$root"
@@ -96,16 +112,35 @@ fi
 cmdline="console=$CONSOLE cma=${CMA_SIZE:-256M} panic=-1 oops=panic $APPEND"
 QEMU+=(-m "$MEM" -display none -no-reboot -kernel "$KERNEL" -initrd "$WORK/initramfs.cpio"
 	-append "$cmdline")
+[ -z "$DTB" ] || QEMU+=(-dtb "$DTB")
+
+# The command's output port, after the console UART.
+case "$ARCH" in
+x86_64) OUTPUT=(-serial stdio) IDLE=(-serial null) ;;
+arm64)
+	OUTPUT=(-device virtio-serial-device -chardev stdio,id=cmdout
+		-device virtconsole,chardev=cmdout)
+	IDLE=()
+	;;
+esac
+
+if [ -n "$DUMPDTB" ]; then
+	# QEMU writes the tree it would boot with, for this very machine, and exits.
+	rm -f "$DUMPDTB"
+	"${QEMU[@]}" -serial null "${OUTPUT[@]}" </dev/null >/dev/null
+	[ -s "$DUMPDTB" ] || { echo "run.sh: QEMU wrote no device tree" >&2; exit 1; }
+	exit 0
+fi
 
 if [ -z "$CMD" ]; then
 	# Interactive: the console is this terminal.
-	"${QEMU[@]}" -serial mon:stdio -serial null
+	"${QEMU[@]}" -serial mon:stdio "${IDLE[@]}"
 	exit 0
 fi
 
 out=$WORK/output.txt
 set +e
-timeout --foreground -k 5 "$TIMEOUT" "${QEMU[@]}" -serial "file:$LOG" -serial stdio </dev/null |
+timeout --foreground -k 5 "$TIMEOUT" "${QEMU[@]}" -serial "file:$LOG" "${OUTPUT[@]}" </dev/null |
 	tr -d '\r' | tee "$out"
 qrc=${PIPESTATUS[0]}
 set -e
