@@ -336,7 +336,7 @@ static void op_alloc(void)
 		break;
 	default: /* own index, small to medium */
 		idx = own_index();
-		snprintf(s, sizeof(s), "%lluK %d\n", R(20) ? 4 + R(256) : 1024 + R(8192), idx);
+		snprintf(s, sizeof(s), "%lluK %d\n", R(20) ? 4 + R(128) : 1024 + R(4096), idx);
 		break;
 	}
 	err = sysfs_write(CB_CLASS "/alloc", s, strlen(s));
@@ -463,8 +463,9 @@ static void op_mmap(void)
 	default: /* inside */
 		off = R(f->size / CB_PAGE) * CB_PAGE;
 		len = (1 + R((f->size - off) / CB_PAGE)) * CB_PAGE;
-		if (len > 4 * CB_MIB)
-			len = 4 * CB_MIB;
+		/* Mostly small: populating page tables is slow under KASAN and TCG. */
+		if (len > (R(8) ? 16 : 1024) * CB_PAGE)
+			len = (R(8) ? 16 : 1024) * CB_PAGE;
 		break;
 	}
 	p = mmap(NULL, len, prot, flags, f->fd, off);
