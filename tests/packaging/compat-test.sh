@@ -10,7 +10,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 [ $# -gt 0 ] || set -- "test=$(kernel_kdir test)" "stock=$(kernel_kdir stock)"
 echo "TAP version 13"
 echo "1..$#"
-n=0
+n=0 fails=0
 for arg in "$@"; do
 	name=${arg%%=*} kdir=${arg#*=}
 	n=$((n + 1))
@@ -27,6 +27,8 @@ K
 	else
 		sed 's/^/# /' "$out/log" | head -n 30
 		echo "not ok $n compat.h wrappers build with W=1 and no warning against the $name kernel"
+		fails=$((fails + 1))
 	fi
 	rm -rf "$out"
 done
+[ "$fails" = 0 ]

@@ -14,10 +14,10 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 KREL=${1:-$(stock_release)}
 VERSION=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$TOP/dkms.conf")
 MOD=cma_buf/$VERSION
-n=0
+n=0 fails=0
 tap() { # tap OK|FAIL NAME
 	n=$((n + 1))
-	if [ "$1" = OK ]; then echo "ok $n $2"; else echo "not ok $n $2"; fi
+	if [ "$1" = OK ]; then echo "ok $n $2"; else echo "not ok $n $2"; fails=$((fails + 1)); fi
 }
 note() { sed 's/^/# /' "$@"; }
 bail() { echo "Bail out! $*"; exit 1; }
@@ -97,3 +97,4 @@ if [ ! -e /var/lib/dkms/cma_buf ] && ! compgen -G "/usr/src/cma_buf-*" >/dev/nul
 else
 	tap FAIL "nothing of cma_buf left in /usr/src, /var/lib/dkms or /lib/modules/$KREL"
 fi
+[ "$fails" = 0 ]

@@ -17,10 +17,10 @@ work=$(mktemp -d /tmp/cma_buf-install.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 src=$work/src dest=$work/dest
 mkdir -p "$src" "$dest"
-n=0
+n=0 fails=0
 tap() { # tap OK|FAIL NAME
 	n=$((n + 1))
-	if [ "$1" = OK ]; then echo "ok $n $2"; else echo "not ok $n $2"; fi
+	if [ "$1" = OK ]; then echo "ok $n $2"; else echo "not ok $n $2"; fails=$((fails + 1)); fi
 }
 # Type, mode and path of everything but directories, sorted.
 listing() { (cd "$1" && find . ! -type d -printf '%M %p\n' | sed 's| \./| /|' | LC_ALL=C sort -k2); }
@@ -82,3 +82,4 @@ else
 	listing "$dest" | sed 's/^/# left: /'
 	tap FAIL "make uninstall DESTDIR=... leaves no file behind"
 fi
+[ "$fails" = 0 ]
