@@ -34,12 +34,12 @@ fi
 SEED=${STRESS_SEED:-$(date +%s%N | cut -c1-15)}
 WORKERS=${STRESS_WORKERS:-2}
 PARAMS=${MODPARAMS-backend=cma}
-# The fuzzer gets 85 % of the time (short: 60 %) and 95 % of the operations,
+# The fuzzer gets 80 % of the time (short: 60 %) and 95 % of the operations,
 # fault injection the rest (it is time bound: its sweep alone takes minutes).
 if [ "$SHORT" = 1 ]; then
 	FUZZ_T=$((SECONDS_TOTAL * 6 / 10))
 else
-	FUZZ_T=$((SECONDS_TOTAL * 85 / 100))
+	FUZZ_T=$((SECONDS_TOTAL * 80 / 100))
 fi
 FAULT_T=$((SECONDS_TOTAL - FUZZ_T))
 FUZZ_OPS=$((OPS * 95 / 100 / WORKERS + 1))
