@@ -98,6 +98,7 @@ uninstall:
 	@test -n "$(KRELEASE)" || { echo "no kernel release in $(KDIR): give KRELEASE="; exit 1; }
 	rm -f $(MODDIR)/cma-buf.ko $(MODDIR)/cma-buf.ko.gz $(MODDIR)/cma-buf.ko.xz \
 		$(MODDIR)/cma-buf.ko.zst
+	-rmdir --ignore-fail-on-non-empty $(MODDIR) 2>/dev/null
 	$(if $(D),,depmod -a $(KRELEASE))
 	rm -f $(D)$(BINDIR)/cmabuf $(D)$(LIBDIR)/libcmabuf.a $(D)$(LIBDIR)/libcmabuf.so \
 		$(D)$(LIBDIR)/libcmabuf.so.* $(D)$(LIBDIR)/pkgconfig/cmabuf.pc \
