@@ -58,6 +58,20 @@ static int cma_buf_set_linear_map(struct cma_buf *buf, u32 mode)
 #endif
 }
 
+/*
+ * The kernel zeroed the buffer through its cached linear mapping, and a
+ * cached mapping may have written it since: before mappings of another
+ * memory type see the memory, write back and drop the CPU's lines (on
+ * hardware, a dirty line evicted later would overwrite what an uncached
+ * mapping wrote, and a stale one would hide it from a cached mapping). A
+ * no-op where DMA is coherent (x86, whose set_memory_*() flush anyway).
+ */
+static void cma_buf_flush_cpu_caches(struct cma_buf *buf)
+{
+	dma_sync_single_for_device(cma_buf_dma_dev, buf->dma_addr, buf->size, DMA_BIDIRECTIONAL);
+	dma_sync_single_for_cpu(cma_buf_dma_dev, buf->dma_addr, buf->size, DMA_BIDIRECTIONAL);
+}
+
 /**
  * cma_buf_set_cache() - choose the cache mode of mappings made from now on
  * @buf:	the buffer
@@ -75,6 +89,7 @@ int cma_buf_set_cache(struct cma_buf *buf, u32 mode)
 		return -EINVAL;
 	mutex_lock(&buf->lock);
 	if (mode != buf->cache) {
+		cma_buf_flush_cpu_caches(buf);
 		/* x86 changes a page's type only from write-back. */
 		if (buf->cache != CMA_BUF_CACHED)
 			ret = cma_buf_set_linear_map(buf, CMA_BUF_CACHED);
@@ -92,15 +107,26 @@ int cma_buf_set_cache(struct cma_buf *buf, u32 mode)
 /* Before the pages go back: the allocator expects them write-back. */
 void cma_buf_reset_cache(struct cma_buf *buf)
 {
-	if (buf->cache != CMA_BUF_CACHED)
+	if (buf->cache != CMA_BUF_CACHED) {
 		cma_buf_set_linear_map(buf, CMA_BUF_CACHED);
+		cma_buf_flush_cpu_caches(buf);
+	}
 }
 
+/*
+ * "uncached" maps as the kernel maps its own uncached DMA buffers:
+ * pgprot_dmacoherent(), which is pgprot_noncached() (UC- on x86) except
+ * where that would be MMIO's Device memory: on arm and arm64 it is Normal
+ * Non-cacheable. Device memory faults (SIGBUS) on unaligned access and on
+ * the DC ZVA that memset() uses, so user code could not treat the buffer as
+ * memory; the price is that uncached and writecombine are the same memory
+ * type there.
+ */
 static pgprot_t cma_buf_pgprot(pgprot_t prot, u32 mode)
 {
 	switch (mode) {
 	case CMA_BUF_UNCACHED:
-		return pgprot_noncached(prot);
+		return pgprot_dmacoherent(prot);
 	case CMA_BUF_WRITECOMBINE:
 		return pgprot_writecombine(prot);
 	default:

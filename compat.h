@@ -129,6 +129,17 @@ static inline bool cma_buf_pat_enabled(void)
 }
 #endif
 
+/*
+ * dev_is_dma_coherent() and pgprot_dmacoherent(): <linux/dma-map-ops.h>
+ * since 5.10, "dma-mapping: split <linux/dma-mapping.h>"; before it, in
+ * <linux/dma-noncoherent.h>.
+ */
+#ifdef CMA_BUF_HAVE_DMA_MAP_OPS_H
+#include <linux/dma-map-ops.h>
+#else
+#include <linux/dma-noncoherent.h>
+#endif
+
 #ifdef CMA_BUF_HAVE_CMA_API
 /*
  * 5.10, "dma-mapping: merge <linux/dma-contiguous.h> into

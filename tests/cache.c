@@ -151,7 +151,7 @@ TEST_F(cache, each_mode_maps_with_its_page_protection_and_correct_data)
 		munmap(p, size);
 	}
 	if (!cb_exists(PTDUMP))
-		SKIP(return, "no page table dump here: data checked, protection not");
+		SKIP(return, "no user page table dump here (x86 only): data checked, memory type not");
 }
 
 TEST_F(cache, existing_mapping_keeps_its_mode)
@@ -161,7 +161,7 @@ TEST_F(cache, existing_mapping_keeps_its_mode)
 	uint8_t *old, *new;
 
 	if (!cb_exists(PTDUMP))
-		SKIP(return, "no page table dump here");
+		SKIP(return, "no user page table dump here (x86 only)");
 	old = map_and_exercise(_metadata, self->fd, size, 5);
 	ASSERT_NE(MAP_FAILED, old);
 	ASSERT_TRUE(pte_cache_bits(old, before, sizeof(before)));
