@@ -19,9 +19,11 @@
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
+#include <uapi/linux/cma_buf.h>
 
 #include "backend.h"
 #include "cma_buf.h"
+#include "compat.h"
 #include "fault.h"
 
 /* Minors reserved at load; max_buffers may be raised up to this. */
@@ -122,12 +124,33 @@ static int cma_buf_reserve_index(s64 index, u32 *id)
 
 static int cma_buf_account(size_t size)
 {
-	unsigned long limit = READ_ONCE(max_bytes);
+	u64 limit = READ_ONCE(max_bytes);
 
+	/* A device-tree region's max-bytes applies too: the stricter wins. */
+	if (cma_buf_region && cma_buf_region->max_bytes &&
+	    (!limit || cma_buf_region->max_bytes < limit))
+		limit = cma_buf_region->max_bytes;
 	if (atomic64_add_return(size, &cma_buf_bytes_held) > limit && limit) {
 		atomic64_sub(size, &cma_buf_bytes_held);
 		return -ENOSPC;
 	}
+	return 0;
+}
+
+/*
+ * With a device-tree region, a buffer comes from it or not at all: the DMA
+ * API falls back to other pages when the region is full.
+ */
+static int cma_buf_from_region(struct cma_buf *buf)
+{
+	phys_addr_t phys = page_to_phys(buf->pages);
+
+	if (!cma_buf_region)
+		return 0;
+	if (phys < cma_buf_region->base || buf->size > cma_buf_region->size ||
+	    phys - cma_buf_region->base > cma_buf_region->size - buf->size)
+		return -ENOMEM;
+	buf->origin = cma_buf_region->name;
 	return 0;
 }
 
@@ -174,7 +197,15 @@ int cma_buf_create(size_t size, s64 index, size_t align)
 		ret = buf->backend->alloc(buf, align);
 	if (ret)
 		goto err_free;
+	ret = cma_buf_from_region(buf);
+	if (ret)
+		goto err_backend;
 	cma_buf_zero(buf);
+	if (cma_buf_region && cma_buf_region->cache != CMA_BUF_CACHED) {
+		ret = cma_buf_set_cache(buf, cma_buf_region->cache);
+		if (ret)
+			goto err_backend;
+	}
 
 	/* From here on the device's release callback owns buf and its pages. */
 	device_initialize(&buf->dev);
@@ -201,6 +232,8 @@ err_put:
 	put_device(&buf->dev);
 	xa_erase(&cma_buf_registry, id);
 	return ret;
+err_backend:
+	buf->backend->free(buf);
 err_free:
 	mutex_destroy(&buf->lock);
 	kfree(buf);
@@ -264,18 +297,36 @@ static int __init cma_buf_init(void)
 	if (IS_ERR(cma_buf_backend))
 		return PTR_ERR(cma_buf_backend);
 
-	/* The device the DMA API allocates for, and later syncs against. */
-	cma_buf_pdev = platform_device_register_simple(KBUILD_MODNAME, PLATFORM_DEVID_NONE,
-						       NULL, 0);
-	if (IS_ERR(cma_buf_pdev))
-		return PTR_ERR(cma_buf_pdev);
-	cma_buf_dma_dev = &cma_buf_pdev->dev;
+	/*
+	 * The device the DMA API allocates for, and later syncs against: a
+	 * "cma-buf" device-tree node's, else one of our own. Ours has no
+	 * firmware description, so on architectures with non-coherent DMA
+	 * (arm64) the sync calls do real cache maintenance for it.
+	 */
+	ret = cma_buf_of_register();
+	if (ret)
+		return ret;
+	if (cma_buf_region) {
+		cma_buf_dma_dev = cma_buf_region->dev;
+	} else {
+		cma_buf_pdev = platform_device_register_simple(KBUILD_MODNAME, PLATFORM_DEVID_NONE,
+							       NULL, 0);
+		if (IS_ERR(cma_buf_pdev)) {
+			ret = PTR_ERR(cma_buf_pdev);
+			goto err_of;
+		}
+		cma_buf_dma_dev = &cma_buf_pdev->dev;
+	}
 	ret = dma_coerce_mask_and_coherent(cma_buf_dma_dev, DMA_BIT_MASK(64));
 	if (ret)
 		goto err_pdev;
 	ret = cma_buf_backend->init(cma_buf_dma_dev);
 	if (ret)
 		goto err_pdev;
+	dev_info(cma_buf_dma_dev, "buffers from %s, DMA %s\n",
+		 cma_buf_region ? cma_buf_region->name : "the default area",
+		 dev_is_dma_coherent(cma_buf_dma_dev) ? "coherent" :
+		 "non-coherent: sync calls maintain the CPU caches");
 
 	ret = alloc_chrdev_region(&cma_buf_devt, 0, CMA_BUF_MINORS, KBUILD_MODNAME);
 	if (ret)
@@ -290,6 +341,8 @@ err_chrdev:
 	unregister_chrdev_region(cma_buf_devt, CMA_BUF_MINORS);
 err_pdev:
 	platform_device_unregister(cma_buf_pdev);
+err_of:
+	cma_buf_of_unregister();
 	return ret;
 }
 
@@ -305,6 +358,7 @@ static void __exit cma_buf_exit(void)
 	class_unregister(&cma_buf_class);
 	unregister_chrdev_region(cma_buf_devt, CMA_BUF_MINORS);
 	platform_device_unregister(cma_buf_pdev);
+	cma_buf_of_unregister();
 }
 
 module_init(cma_buf_init);

@@ -65,6 +65,35 @@ int cma_buf_remove(unsigned int index);
 const char *cma_buf_backend_name(void);
 extern struct device *cma_buf_dma_dev;
 
+/**
+ * struct cma_buf_region - a device-tree node's own CMA region (of.c)
+ * @dev:	the node's platform device: DMA API device of every buffer
+ * @name:	the reserved-memory node's name, the buffers' origin
+ * @base:	physical start of the region
+ * @size:	its length in bytes
+ * @cache:	cache mode buffers start in
+ * @max_bytes:	most bytes all buffers together may hold, 0 for no limit
+ */
+struct cma_buf_region {
+	struct device *dev;
+	const char *name;
+	phys_addr_t base;
+	phys_addr_t size;
+	u32 cache;
+	u64 max_bytes;
+};
+
+/* of.c: cma_buf_region is set while a "cma-buf" node is bound */
+#ifdef CONFIG_OF
+extern struct cma_buf_region *cma_buf_region;
+int cma_buf_of_register(void);
+void cma_buf_of_unregister(void);
+#else
+#define cma_buf_region	((struct cma_buf_region *)NULL)
+static inline int cma_buf_of_register(void) { return 0; }
+static inline void cma_buf_of_unregister(void) { }
+#endif
+
 /* cache.c */
 #define CMA_BUF_MODE_OF_BUFFER	U32_MAX
 extern const char * const cma_buf_cache_names[];

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Install the Debian 12 packages the build, tests and VM need, if missing.
 # Extra package names may be given as arguments; --arch arm64 (first) adds
-# the cross compiler, qemu-system-aarch64, dtc and the arm64 busybox.
+# the cross compiler, libsysfs for arm64 (static tools), qemu-system-aarch64,
+# dtc and the arm64 busybox.
 set -eu
 arch=x86_64
 if [ "${1:-}" = --arch ]; then
@@ -10,7 +11,8 @@ if [ "${1:-}" = --arch ]; then
 fi
 case "$arch" in
 x86_64) ;;
-arm64) set -- gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm device-tree-compiler "$@" ;;
+arm64) set -- gcc-aarch64-linux-gnu libc6-dev-arm64-cross libsysfs-dev:arm64 qemu-system-arm \
+	device-tree-compiler "$@" ;;
 *) echo "deps.sh: unknown arch '$arch'" >&2; exit 2 ;;
 esac
 fetch() { [ "$arch" != arm64 ] || "$(dirname "$0")/fetch-arm64.sh" >/dev/null; }
@@ -31,6 +33,9 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "deps.sh: installing$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
+if [ "$arch" = arm64 ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+	dpkg --add-architecture arm64
+fi
 apt-get update -qq >&2
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >&2
