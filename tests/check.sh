@@ -103,6 +103,21 @@ else
 	CLI_DIR=
 fi
 
+say "packaging (install list, compat wrappers, DKMS cycle)"
+"$TOP/tests/packaging/install-test.sh" >"$CHECK/install.tap" 2>&1
+record_tap "install:" "$CHECK/install.tap"
+grep -q '^ok ' "$CHECK/install.tap" || { tail -n 20 "$CHECK/install.tap"; record fail "install: test ran"; }
+"$TOP/tests/packaging/compat-test.sh" >"$CHECK/compat.tap" 2>&1
+record_tap "compat:" "$CHECK/compat.tap"
+grep -q '^ok ' "$CHECK/compat.tap" || { tail -n 20 "$CHECK/compat.tap"; record fail "compat: test ran"; }
+"$TOP/tests/packaging/dkms-test.sh" >"$CHECK/dkms.tap" 2>&1
+record_tap "dkms:" "$CHECK/dkms.tap"
+if grep -q '^Bail out!' "$CHECK/dkms.tap" || ! grep -q '^ok ' "$CHECK/dkms.tap"; then
+	tail -n 20 "$CHECK/dkms.tap"
+	record fail "dkms: cycle ran"
+fi
+grep '^not ok' "$CHECK/install.tap" "$CHECK/compat.tap" "$CHECK/dkms.tap"
+
 say "test programs"
 if ! TESTS_DIR=$(build_tests x86_64 2>"$CHECK/tests-build.log"); then
 	cat "$CHECK/tests-build.log"
@@ -157,9 +172,19 @@ vm_leg() { # vm_leg NAME KERNEL MODPARAMS TESTS...
 	fi
 }
 
-SUITE="kunit basic backend cache dmabuf"
+SUITE="kunit basic backend cache dmabuf abi lifetime"
 VM_EXTRA=$CLI_DIR VM_EXTRA_CMD=/extra/cli-test.sh vm_leg test-cma test "backend=cma" $SUITE
 vm_leg test-dma test "backend=dma" $SUITE
 vm_leg stock stock "" $SUITE
+
+say "VM: group access through the udev rule's helper"
+"$TOP/tests/packaging/group-vm.sh" >"$CHECK/group.tap" 2>&1
+rc=$?
+record_tap "group:" "$CHECK/group.tap"
+grep '^not ok' "$CHECK/group.tap"
+if [ "$rc" -ge 124 ] || ! grep -q '^ok ' "$CHECK/group.tap"; then
+	tail -n 20 "$CHECK/group.tap"
+	record fail "group: guest ran to completion"
+fi
 
 finish
