@@ -8,7 +8,6 @@
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #ifdef CONFIG_X86
-#include <asm/memtype.h>
 #include <asm/set_memory.h>
 #endif
 #include <uapi/linux/cma_buf.h>
@@ -33,7 +32,7 @@ const char * const cma_buf_cache_names[] = {
 static bool cma_buf_memtype_follows_linear_map(void)
 {
 #ifdef CONFIG_X86
-	return pat_enabled();
+	return cma_buf_pat_enabled();
 #else
 	return false;
 #endif

@@ -100,7 +100,7 @@ static void cma_buf_zero(struct cma_buf *buf)
 	unsigned long i, n = cma_buf_nr_pages(buf);
 
 	for (i = 0; i < n; i++) {
-		clear_highpage(nth_page(buf->pages, i));
+		clear_highpage(cma_buf_nth_page(buf->pages, i));
 		if (!(i % 512))
 			cond_resched();
 	}

@@ -34,7 +34,7 @@ struct cma_buf_attachment {
 
 static struct page *cma_buf_export_page(struct cma_buf_export_priv *priv)
 {
-	return nth_page(priv->buf->pages, priv->first);
+	return cma_buf_nth_page(priv->buf->pages, priv->first);
 }
 
 static int cma_buf_dmabuf_attach(struct dma_buf *dmabuf, struct dma_buf_attachment *attach)
@@ -135,14 +135,14 @@ static int cma_buf_dmabuf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vm
 				  priv->npages);
 }
 
-static int cma_buf_dmabuf_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
+static int cma_buf_dmabuf_vmap(struct dma_buf *dmabuf, struct cma_buf_vmap_map *map)
 {
 	struct cma_buf_export_priv *priv = dmabuf->priv;
 
 	/* Highmem pages have no permanent kernel address to hand out. */
 	if (PageHighMem(cma_buf_export_page(priv)))
 		return -EOPNOTSUPP;
-	iosys_map_set_vaddr(map, page_address(cma_buf_export_page(priv)));
+	cma_buf_vmap_map_set_vaddr(map, page_address(cma_buf_export_page(priv)));
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 #include <uapi/linux/cma_buf.h>
 
 #include "cma_buf.h"
+#include "compat.h"
 
 static int cma_buf_open(struct inode *inode, struct file *file)
 {
@@ -52,7 +53,7 @@ static ssize_t cma_buf_copy_iter(struct kiocb *iocb, struct iov_iter *iter, bool
 		return write ? -ENOSPC : 0;
 
 	while (iov_iter_count(iter) && pos < buf->size) {
-		struct page *page = nth_page(buf->pages, pos >> PAGE_SHIFT);
+		struct page *page = cma_buf_nth_page(buf->pages, pos >> PAGE_SHIFT);
 		size_t off = offset_in_page(pos);
 		size_t chunk = min3(PAGE_SIZE - off, (size_t)(buf->size - pos),
 				    iov_iter_count(iter));
