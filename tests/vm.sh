@@ -7,6 +7,10 @@ set -euo pipefail
 . "$(dirname "$0")/env.sh"
 KERNEL=${KERNEL:-test}
 ARCH=${ARCH:-x86_64}
+if [ "$KERNEL" = stock ] && [ "$ARCH" != x86_64 ]; then
+	echo "vm.sh: KERNEL=stock is Debian's x86_64 kernel; ARCH=$ARCH has KERNEL=test" >&2
+	exit 2
+fi
 "$TOP/scripts/deps.sh" --arch "$ARCH"
 image=$(kernel_image "$KERNEL" "$ARCH")
 ko=$(module_for "$KERNEL" "$ARCH")
