@@ -128,21 +128,26 @@ fi
 # One VM boot per leg: kernel, module parameters, test programs.
 # With VM_EXTRA (a folder, copied to /extra) and VM_EXTRA_CMD, the leg also
 # runs that command after the suites, in the same boot.
-vm_leg() { # vm_leg NAME KERNEL MODPARAMS TESTS...
-	local leg=$1 kname=$2 params=$3 ko image rc out log cmd
+vm_leg() { # vm_leg NAME KERNEL MODPARAMS TESTS...   VM_ARCH=arm64 for the arm64 VM
+	local leg=$1 kname=$2 params=$3 arch=${VM_ARCH:-x86_64} ko image rc out log cmd tests
 	shift 3
-	say "VM leg $leg: kernel $kname, params '$params'"
+	say "VM leg $leg: $arch kernel $kname, params '$params'"
 	out=$CHECK/$leg.out
 	log=$CHECK/$leg.console.log
-	if ! ko=$(module_for "$kname" 2>"$CHECK/$leg.build.log"); then
+	if ! ko=$(module_for "$kname" "$arch" 2>"$CHECK/$leg.build.log"); then
 		cat "$CHECK/$leg.build.log"
 		record fail "$leg: build module"
 		return
 	fi
-	image=$(kernel_image "$kname")
-	if ! importer=$(importer_for "$kname" 2>"$CHECK/$leg.importer.log"); then
+	image=$(kernel_image "$kname" "$arch")
+	if ! importer=$(importer_for "$kname" "$arch" 2>"$CHECK/$leg.importer.log"); then
 		cat "$CHECK/$leg.importer.log"
 		record fail "$leg: build test importer module"
+		return
+	fi
+	if ! tests=$(build_tests "$arch" 2>"$CHECK/$leg.tests.log"); then
+		cat "$CHECK/$leg.tests.log"
+		record fail "$leg: build test programs"
 		return
 	fi
 	mapfile -t extra < <(test_modules "$ko")
@@ -151,9 +156,9 @@ vm_leg() { # vm_leg NAME KERNEL MODPARAMS TESTS...
 		extra+=(--extra "$VM_EXTRA")
 		cmd="rc=0; $cmd || rc=1; $VM_EXTRA_CMD || rc=1; exit \$rc"
 	fi
-	"$TOP/tests/vm/run.sh" --kernel "$image" --kname "$kname" --module "$ko" --add "$importer" \
-		"${extra[@]}" \
-		--modparams "$params" --tests "$TESTS_DIR" --name "check-$leg" --log "$log" \
+	"$TOP/tests/vm/run.sh" --arch "$arch" --kernel "$image" --kname "$kname" --module "$ko" \
+		--add "$importer" "${extra[@]}" \
+		--modparams "$params" --tests "$tests" --name "check-$leg" --log "$log" \
 		--timeout "${VM_TIMEOUT:-1500}" $([ "$kname" = stock ] && echo --mem 2048) \
 		--cmd "$cmd" >"$out" 2>&1
 	rc=$?
@@ -172,10 +177,45 @@ vm_leg() { # vm_leg NAME KERNEL MODPARAMS TESTS...
 	fi
 }
 
-SUITE="kunit basic backend cache dmabuf abi lifetime"
+SUITE="kunit basic backend cache dmabuf access abi lifetime"
 VM_EXTRA=$CLI_DIR VM_EXTRA_CMD=/extra/cli-test.sh vm_leg test-cma test "backend=cma" $SUITE
 vm_leg test-dma test "backend=dma" $SUITE
 vm_leg stock stock "" $SUITE
+
+say "arm64 (qemu-system-aarch64 -M virt, TCG)"
+if ! "$TOP/scripts/deps.sh" --arch arm64 >"$CHECK/deps-arm64.log" 2>&1; then
+	cat "$CHECK/deps-arm64.log"
+	record fail "host: install arm64 dependencies"
+elif ! KDIR_ARM64=$(kernel_kdir test arm64 2>"$CHECK/kernel-arm64.log"); then
+	tail -n 30 "$CHECK/kernel-arm64.log"
+	record fail "host: build arm64 test kernel"
+else
+	log=$CHECK/build-arm64.log
+	if "$TOP/scripts/build-module.sh" "$KDIR_ARM64" "$BUILD/mod-w1-arm64" W=1 ARCH=arm64 \
+		CROSS_COMPILE=aarch64-linux-gnu- >/dev/null 2>"$log" && ! grep -qiE 'warning|error' "$log"; then
+		record pass "host: module builds with W=1 and no warning against the arm64 test kernel"
+	else
+		cat "$log"
+		record fail "host: module builds with W=1 and no warning against the arm64 test kernel"
+	fi
+	CLI_ARM64=
+	if make -s -C "$TOP/tools" vm-test OUT="$BUILD/cmabuf-vm-arm64" CC=aarch64-linux-gnu-gcc \
+		>"$CHECK/tools-vm-arm64.log" 2>&1; then
+		CLI_ARM64=$BUILD/cmabuf-vm-arm64
+	else
+		cat "$CHECK/tools-vm-arm64.log"
+		record fail "tools: static arm64 cmabuf and CLI test for the VM build"
+	fi
+	VM_ARCH=arm64 VM_EXTRA=$CLI_ARM64 VM_EXTRA_CMD=/extra/cli-test.sh \
+		vm_leg arm64-cma test "backend=cma" $SUITE
+	VM_ARCH=arm64 vm_leg arm64-dma test "backend=dma" $SUITE
+	say "arm64 device-tree region (tests/dt)"
+	"$TOP/tests/dt/dt-test.sh" --name check-dt --log "$CHECK/arm64-dt.console.log" \
+		>"$CHECK/arm64-dt.out" 2>&1
+	rc=$?
+	record_tap "arm64-dt:" "$CHECK/arm64-dt.out"
+	[ "$rc" = 0 ] || { tail -n 30 "$CHECK/arm64-dt.out"; record fail "arm64-dt: guest ran to completion, log clean (run.sh status $rc)"; }
+fi
 
 say "VM: group access through the udev rule's helper"
 "$TOP/tests/packaging/group-vm.sh" >"$CHECK/group.tap" 2>&1
