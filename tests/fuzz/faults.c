@@ -90,6 +90,7 @@ static void knobs_random(unsigned int pct)
 
 	snprintf(p, sizeof(p), "%u", pct);
 	for (int k = 0; k < NKNOBS; k++) {
+		knob_write(k, "verbose", "0");
 		knob_write(k, "times", "1000000000");
 		knob_write(k, "probability", p);
 	}
@@ -576,8 +577,13 @@ static void sc_backend_switch(struct fctx *c)
  * Module load under injection: every allocation of cma_buf_init() and of
  * the loader. A failed load must leave nothing that makes the next load
  * fail or warn (a platform device or class left registered would).
+ * Not in the table: the loader's own vmalloc()s (kernel_read_file(),
+ * module_alloc()) print a warn_alloc() stack trace when they fail, a splat
+ * by our rules that says nothing about cma_buf; confining the faults to
+ * cma_buf_init() needs CONFIG_FAULT_INJECTION_STACKTRACE_FILTER, which the
+ * test kernel lacks. Kept for kernels that have it.
  */
-static void sc_module_load(struct fctx *c)
+static void __attribute__((unused)) sc_module_load(struct fctx *c)
 {
 	const char *ko = getenv("CMA_BUF_MODULE");
 	const char *params = getenv("CMA_BUF_MODPARAMS");
@@ -610,6 +616,7 @@ static void sc_module_load(struct fctx *c)
 	fz_result(OP_LOAD, -ret, "reload");
 	if (ret)
 		fz_fail("load after a failed load: %s", strerror(-ret));
+	knobs_reset();	/* cma_buf_fail_alloc is new, with verbose 2 */
 	/* And the module works. */
 	ret = cb_alloc("4K");
 	if (ret)
@@ -631,7 +638,6 @@ static const struct scenario scenarios[] = {
 	{ "attach", sc_attach, true },
 	{ "cache uncached", sc_cache_uc, true },
 	{ "cache uncached->wc", sc_cache_uc_wc, true },
-	{ "module load", sc_module_load, false },
 	{ "open", sc_open, true },
 	{ "mmap", sc_mmap_cma, true },
 	{ "mmap dma-buf", sc_mmap_dmabuf, true },
@@ -679,9 +685,7 @@ int fz_faults(uint64_t seed, unsigned long max_ops, double seconds, struct fz_st
 		unsigned long f0 = st->faults;
 		unsigned int nth;
 
-		/* The module loader makes hundreds of calls: every 7th after the 40th. */
-		for (nth = 1; nth <= NTH_MAX && fz_now() < deadline;
-		     nth += scenarios[s].run == sc_module_load && nth >= 40 ? 7 : 1) {
+		for (nth = 1; nth <= NTH_MAX && fz_now() < deadline; nth++) {
 			unsigned long before = st->faults;
 
 			c.nth = nth;

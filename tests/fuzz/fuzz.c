@@ -28,6 +28,15 @@
 
 struct fz_stats *fz_st;
 bool fz_module_may_vanish;
+
+/* Worker 0 asks the others to let go of everything while it reloads. */
+struct fz_ctl {
+	int quiesce;
+	int acked;
+};
+static struct fz_ctl *ctl;
+static int nworkers;
+static long cma_used0;
 static bool fz_verbose;
 static int fz_worker;
 
@@ -1021,23 +1030,63 @@ static void op_close(void)
 	rec_gc();
 }
 
-/* Worker 0 only: try to unload; when it works, load again. */
+static void quiesce_point(void)
+{
+	if (!__atomic_load_n(&ctl->quiesce, __ATOMIC_ACQUIRE))
+		return;
+	drop_all();
+	__atomic_add_fetch(&ctl->acked, 1, __ATOMIC_ACQ_REL);
+	while (__atomic_load_n(&ctl->quiesce, __ATOMIC_ACQUIRE))
+		usleep(2000);
+	__atomic_sub_fetch(&ctl->acked, 1, __ATOMIC_ACQ_REL);
+}
+
+/*
+ * Worker 0 only: try to unload (others' files make that EAGAIN); now and
+ * then have the others let go first, so that it works: then every buffer
+ * must be gone with its pages, and the module loads again.
+ */
 static void op_reload(void)
 {
+	bool together = !R(8);
+	double until;
 	int ret;
 
-	if (!R(4))
+	if (together || !R(4))
 		drop_all();
+	if (together) {
+		__atomic_store_n(&ctl->quiesce, 1, __ATOMIC_RELEASE);
+		until = fz_now() + 10;
+		while (__atomic_load_n(&ctl->acked, __ATOMIC_ACQUIRE) < nworkers - 1 &&
+		       fz_now() < until)
+			usleep(2000);
+	}
 	ret = cb_module_unload(O_NONBLOCK);
-	fz_result(OP_UNLOAD, -ret, "delete_module");
-	if (ret)
+	if (together && ret && __atomic_load_n(&ctl->acked, __ATOMIC_ACQUIRE) == nworkers - 1)
+		fz_fail("unload with every file closed: %s", strerror(-ret));
+	if (together && !ret) {
+		long used = cb_cma_used();
+
+		for (int i = 0; i < 20 && used != cma_used0; i++) {
+			usleep(50000);
+			used = cb_cma_used();
+		}
+		if (used != cma_used0)
+			fz_fail("after unload CMA used is %ld pages, baseline %ld", used, cma_used0);
+	}
+	if (ret) {
+		fz_result(OP_UNLOAD, -ret, "delete_module");
+		__atomic_store_n(&ctl->quiesce, 0, __ATOMIC_RELEASE);
 		return;
+	}
+	fz_result(OP_UNLOAD, 0, "delete_module");
 	fz_st->reloads++;
 	usleep(R(20000));
 	ret = cb_module_load();
 	fz_result(OP_LOAD, -ret, "finit_module");
 	if (ret && ret != -EEXIST)
 		fz_fail("reload after unload: %s", strerror(-ret));
+	__atomic_store_n(&ctl->quiesce, 0, __ATOMIC_RELEASE);
 }
 
 static const char *const bucket_names[] = { "alloc", "free", "open", "mmap", "munmap",
@@ -1064,6 +1113,8 @@ static void worker(int w, uint64_t seed, unsigned long max_ops, double deadline,
 
 		if (!(n % 64) && t > deadline)
 			break;
+		if (!reload)
+			quiesce_point();
 		if (fz_verbose) {
 			for (b = 0; k >= bucket_end[b]; b++)
 				;
@@ -1206,12 +1257,17 @@ int main(int argc, char **argv)
 	if (all == MAP_FAILED)
 		return 2;
 	fz_st = &all[FZ_MAXPROC - 1];
+	ctl = mmap(NULL, sizeof(*ctl), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (ctl == MAP_FAILED)
+		return 2;
+	nworkers = workers;
 	if (cb_module_ensure_loaded()) {
 		fprintf(stderr, "fuzz: module not loaded and cannot load it\n");
 		return 2;
 	}
 	cb_free_all();
 	used0 = cb_cma_used();
+	cma_used0 = used0;
 	t0 = fz_now();
 	fz_module_may_vanish = reload;
 
