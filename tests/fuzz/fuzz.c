@@ -1092,8 +1092,8 @@ static void op_reload(void)
 static const char *const bucket_names[] = { "alloc", "free", "open", "mmap", "munmap",
 	"mremap", "mprotect", "store", "rw", "checkmap", "lseek", "ioctl", "export", "cache",
 	"syncattr", "attrs", "fork", "close", "attrfd", "reload" };
-static const unsigned short bucket_end[] = { 20, 35, 65, 105, 135, 155, 195, 315, 455, 535,
-	615, 805, 825, 835, 845, 852, 855, 885, 985, 1000 };
+static const unsigned short bucket_end[] = { 12, 21, 46, 81, 109, 129, 174, 314, 474, 584,
+	684, 924, 942, 947, 952, 954, 956, 981, 998, 1000 };
 #define NBUCKETS	(sizeof(bucket_end) / sizeof(bucket_end[0]))
 
 static void worker(int w, uint64_t seed, unsigned long max_ops, double deadline, bool reload)
@@ -1120,45 +1120,45 @@ static void worker(int w, uint64_t seed, unsigned long max_ops, double deadline,
 				;
 			ops_before[b] -= fz_st->ops;
 		}
-		if (k < 20)
+		if (k < 12)
 			op_alloc();
-		else if (k < 35)
+		else if (k < 21)
 			op_free();
-		else if (k < 65)
+		else if (k < 46)
 			op_open();
-		else if (k < 105)
+		else if (k < 81)
 			op_mmap();
-		else if (k < 135)
+		else if (k < 109)
 			op_munmap();
-		else if (k < 155)
+		else if (k < 129)
 			op_mremap();
-		else if (k < 195)
+		else if (k < 174)
 			op_mprotect();
-		else if (k < 315)
+		else if (k < 314)
 			op_store();
-		else if (k < 455)
+		else if (k < 474)
 			op_rw();
-		else if (k < 535)
+		else if (k < 584)
 			op_check_maps();
-		else if (k < 615)
+		else if (k < 684)
 			op_lseek();
-		else if (k < 805)
+		else if (k < 924)
 			op_ioctl();
-		else if (k < 825)
+		else if (k < 942)
 			op_export();
-		else if (k < 835)
+		else if (k < 947)
 			op_cache();
-		else if (k < 845)
+		else if (k < 952)
 			op_sync_attr();
-		else if (k < 852)
+		else if (k < 954)
 			op_attrs();
-		else if (k < 855)
+		else if (k < 956)
 			op_fork();
-		else if (k < 885)
+		else if (k < 981)
 			op_close();
-		else if (k < 985)
+		else if (k < 998)
 			op_attr_fd();
-		else if (reload && k < 987)
+		else if (reload && k < 1000)
 			op_reload();
 		if (fz_verbose) {
 			double now = fz_now();

@@ -11,7 +11,7 @@
 #
 # --short: tens of seconds, for make check; also prints TAP lines.
 # Measured on the debug kernel under TCG (2 vCPUs, a shared host): the
-# fuzzer runs 700-1200 operations/s, the fault injection ~30 (each injected
+# fuzzer runs about 1000 operations/s, the fault injection ~30 (each injected
 # call is followed by full unwinding checks), so 1,000,000 operations take
 # about 20 minutes.
 # Environment: STRESS_SECONDS (guest time for both phases, default 1200,
