@@ -76,9 +76,13 @@ static void cma_buf_flush_cpu_caches(struct cma_buf *buf)
  * @buf:	the buffer
  * @mode:	CMA_BUF_CACHED, CMA_BUF_UNCACHED or CMA_BUF_WRITECOMBINE
  *
- * Existing mappings keep the mode they were made with.
+ * Existing mappings keep the mode they were made with, except on x86 with
+ * PAT: there two mappings of the same RAM with different memory types are an
+ * alias the architecture forbids (PAT rewrites the type of a mapping copied
+ * at fork), so the mode cannot change while the buffer is mapped.
  *
- * Return: 0, -EINVAL for an unknown mode, or what the architecture says.
+ * Return: 0, -EINVAL for an unknown mode, -EBUSY for a mapped buffer on
+ * x86 with PAT, or what the architecture says.
  */
 int cma_buf_set_cache(struct cma_buf *buf, u32 mode)
 {
@@ -87,7 +91,10 @@ int cma_buf_set_cache(struct cma_buf *buf, u32 mode)
 	if (mode > CMA_BUF_WRITECOMBINE)
 		return -EINVAL;
 	mutex_lock(&buf->lock);
-	if (mode != buf->cache) {
+	if (mode != buf->cache && cma_buf_memtype_follows_linear_map() &&
+	    atomic_read(&buf->mappings)) {
+		ret = -EBUSY;
+	} else if (mode != buf->cache) {
 		cma_buf_flush_cpu_caches(buf);
 		/* x86 changes a page's type only from write-back. */
 		if (buf->cache != CMA_BUF_CACHED)
@@ -133,6 +140,26 @@ static pgprot_t cma_buf_pgprot(pgprot_t prot, u32 mode)
 	}
 }
 
+/* Count mappings (split, copied at fork, moved by mremap: each VMA). */
+static void cma_buf_vm_open(struct vm_area_struct *vma)
+{
+	struct cma_buf *buf = vma->vm_private_data;
+
+	atomic_inc(&buf->mappings);
+}
+
+static void cma_buf_vm_close(struct vm_area_struct *vma)
+{
+	struct cma_buf *buf = vma->vm_private_data;
+
+	atomic_dec(&buf->mappings);
+}
+
+static const struct vm_operations_struct cma_buf_vm_ops = {
+	.open = cma_buf_vm_open,
+	.close = cma_buf_vm_close,
+};
+
 /**
  * cma_buf_mmap_range() - map pages of a buffer into a shared mapping
  * @buf:	the buffer
@@ -174,6 +201,12 @@ int cma_buf_mmap_range(struct cma_buf *buf, struct vm_area_struct *vma, u32 mode
 	 */
 	ret = remap_pfn_range(vma, vma->vm_start, page_to_pfn(buf->pages) + first + off,
 			      count << PAGE_SHIFT, vma->vm_page_prot);
+	if (!ret) {
+		/* The file (or dma-buf) the mapping pins keeps buf alive. */
+		vma->vm_private_data = buf;
+		vma->vm_ops = &cma_buf_vm_ops;
+		atomic_inc(&buf->mappings);
+	}
 	mutex_unlock(&buf->lock);
 	return ret;
 }

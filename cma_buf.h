@@ -30,6 +30,7 @@ struct cma_buf_backend;
  * @backend:	allocator that owns @pages
  * @lock:	serialises cache mode changes against new mappings
  * @cache:	cache mode for mappings made from now on (CMA_BUF_CACHED...)
+ * @mappings:	VMAs that map the buffer, through its node or a dma-buf
  *
  * The memory is returned only by the device's release callback, after the
  * last reference is gone: the registry's, open files' and (through the
@@ -46,6 +47,7 @@ struct cma_buf {
 	const struct cma_buf_backend *backend;
 	struct mutex lock;	/* cache mode against new mappings */
 	u32 cache;
+	atomic_t mappings;
 };
 
 static inline struct cma_buf *to_cma_buf(struct device *dev)

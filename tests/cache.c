@@ -2,6 +2,7 @@
 /*
  * Cache modes, O_SYNC, sync attributes and the info/sync ioctls.
  */
+#define _GNU_SOURCE
 #include <sys/ioctl.h>
 #include <linux/cma_buf.h>
 
@@ -154,16 +155,23 @@ TEST_F(cache, each_mode_maps_with_its_page_protection_and_correct_data)
 		SKIP(return, "no user page table dump here (x86 only): data checked, memory type not");
 }
 
-TEST_F(cache, existing_mapping_keeps_its_mode)
+TEST_F(cache, existing_mapping_keeps_its_mode_or_x86_refuses_the_change)
 {
 	size_t size = 64 * 1024;
 	char before[16], after[16], fresh[16];
 	uint8_t *old, *new;
 
-	if (!cb_exists(PTDUMP))
-		SKIP(return, "no user page table dump here (x86 only)");
 	old = map_and_exercise(_metadata, self->fd, size, 5);
 	ASSERT_NE(MAP_FAILED, old);
+	if (x86_pat()) {
+		/* Two memory types for the same RAM are an alias x86 forbids. */
+		EXPECT_EQ(-EBUSY, set_cache(0, "uncached"));
+		munmap(old, size);
+		EXPECT_EQ(0, set_cache(0, "uncached"));
+		return;
+	}
+	if (!cb_exists(PTDUMP))
+		SKIP(return, "no page table dump here");
 	ASSERT_TRUE(pte_cache_bits(old, before, sizeof(before)));
 	ASSERT_EQ(0, set_cache(0, "uncached"));
 	ASSERT_TRUE(pte_cache_bits(old, after, sizeof(after)));
@@ -175,6 +183,46 @@ TEST_F(cache, existing_mapping_keeps_its_mode)
 	EXPECT_EQ(0, memcmp(old, new, size));
 	munmap(old, size);
 	munmap(new, size);
+}
+
+TEST_F(cache, mode_change_refused_while_mapped_on_x86_through_any_mapping)
+{
+	size_t size = 64 * 1024;
+	struct cma_buf_export exp = { .flags = O_RDWR };
+	uint8_t *p, *q;
+	pid_t pid;
+
+	if (!x86_pat())
+		SKIP(return, "only x86 with PAT forbids mixed memory types");
+	/* A split mapping, a forked copy, a moved one and a dma-buf mapping all count. */
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, munmap(p + 4096, 4096));
+	ASSERT_EQ(0, munmap(p, 4096));
+	EXPECT_EQ(-EBUSY, set_cache(0, "writecombine"));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		munmap(p + 8192, size - 8192);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
+	EXPECT_EQ(-EBUSY, set_cache(0, "writecombine"));
+	/* Move it onto a spare address range. */
+	q = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, q);
+	q = mremap(p + 8192, size - 8192, size - 8192, MREMAP_MAYMOVE | MREMAP_FIXED, q);
+	ASSERT_NE(MAP_FAILED, q);
+	EXPECT_EQ(-EBUSY, set_cache(0, "writecombine"));
+	ASSERT_EQ(0, munmap(q, size - 8192));
+	ASSERT_EQ(0, ioctl(self->fd, CMA_BUF_IOC_EXPORT_DMABUF, &exp));
+	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, exp.fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(-EBUSY, set_cache(0, "writecombine"));
+	munmap(p, 4096);
+	close(exp.fd);
+	/* Every mapping gone: now it may change. */
+	EXPECT_EQ(0, set_cache(0, "writecombine"));
 }
 
 TEST_F(cache, o_sync_maps_uncached)
