@@ -217,6 +217,16 @@ else
 	[ "$rc" = 0 ] || { tail -n 30 "$CHECK/arm64-dt.out"; record fail "arm64-dt: guest ran to completion, log clean (run.sh status $rc)"; }
 fi
 
+say "VM: short stress (random-operation fuzzing, fault injection, regressions)"
+"$TOP/tests/fuzz/stress.sh" --short >"$CHECK/stress.out" 2>&1
+rc=$?
+record_tap "stress:" "$CHECK/stress.out"
+grep -E '^not ok|^stress:' "$CHECK/stress.out"
+if [ "$rc" != 0 ] && ! grep -q '^not ok' "$CHECK/stress.out"; then
+	tail -n 20 "$CHECK/stress.out"
+	record fail "stress: short run completed (status $rc)"
+fi
+
 say "VM: group access through the udev rule's helper"
 "$TOP/tests/packaging/group-vm.sh" >"$CHECK/group.tap" 2>&1
 rc=$?
