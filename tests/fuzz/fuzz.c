@@ -1108,7 +1108,8 @@ static void worker(int w, uint64_t seed, unsigned long max_ops, double deadline,
 	if (!rng)
 		rng = 1;
 	idx_base = w * IDX_PER_WORKER;
-	for (unsigned long n = 0; n < max_ops; n++) {
+	/* max_ops counts operations made, not loop turns (many turns make none). */
+	for (unsigned long n = 0; fz_st->ops < max_ops; n++) {
 		unsigned int k = R(1000);
 
 		if (!(n % 64) && t > deadline)
