@@ -3,8 +3,6 @@
  * Allocation backends: which one is active, alignment honoured or refused
  * (never ignored), and what a kernel without CMA can and cannot give.
  */
-#include <sys/syscall.h>
-
 #include "cma_buf_test.h"
 #include "kselftest_harness.h"
 
@@ -127,33 +125,16 @@ TEST_F(backend, cma_area_gives_64m_on_the_test_kernel)
 	EXPECT_TRUE(cb_in_cma_area(cb_phys(0), 64 * CB_MIB, true, NULL, 0));
 }
 
-/* finit_module(2) of the VM's module with other parameters; 0 or -errno. */
-static int load_with(const char *params)
-{
-	const char *ko = getenv("CMA_BUF_MODULE");
-	int fd, ret = 0;
-
-	if (!ko)
-		return -ENOENT;
-	fd = open(ko, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (syscall(SYS_finit_module, fd, params, 0))
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 TEST_F(backend, load_refuses_a_backend_the_kernel_cannot_give)
 {
 	if (!getenv("CMA_BUF_MODULE"))
 		SKIP(return, "the module's path is not known here");
 	ASSERT_EQ(0, cb_module_unload(O_NONBLOCK));
-	EXPECT_EQ(-EINVAL, load_with("backend=bogus"));
+	EXPECT_EQ(-EINVAL, cb_module_load_params("backend=bogus"));
 	EXPECT_FALSE(cb_module_loaded());
 	/* Only where the kernel does not export cma_alloc() to modules. */
 	if (stock_kernel()) {
-		EXPECT_EQ(-EOPNOTSUPP, load_with("backend=cma"));
+		EXPECT_EQ(-EOPNOTSUPP, cb_module_load_params("backend=cma"));
 		EXPECT_FALSE(cb_module_loaded());
 	}
 	ASSERT_EQ(0, cb_module_ensure_loaded());

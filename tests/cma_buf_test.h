@@ -367,13 +367,12 @@ static inline int cb_module_unload(unsigned int flags)
 }
 
 /*
- * finit_module(2) of $CMA_BUF_MODULE with $CMA_BUF_MODPARAMS, the module and
- * parameters the VM started with; 0, -EEXIST if already loaded, or -errno.
+ * finit_module(2) of $CMA_BUF_MODULE, the module the VM started with, with
+ * @params; 0, -EEXIST if already loaded, or -errno.
  */
-static inline int cb_module_load(void)
+static inline int cb_module_load_params(const char *params)
 {
 	const char *ko = getenv("CMA_BUF_MODULE");
-	const char *params = getenv("CMA_BUF_MODPARAMS");
 	int fd, ret = 0;
 
 	if (!ko || !*ko)
@@ -385,6 +384,12 @@ static inline int cb_module_load(void)
 		ret = -errno;
 	close(fd);
 	return ret;
+}
+
+/* The module with $CMA_BUF_MODPARAMS, the parameters the VM started with. */
+static inline int cb_module_load(void)
+{
+	return cb_module_load_params(getenv("CMA_BUF_MODPARAMS"));
 }
 
 /* Load the module if it is not loaded; 0 when it is loaded afterwards. */
