@@ -160,6 +160,32 @@ static const struct vm_operations_struct cma_buf_vm_ops = {
 	.close = cma_buf_vm_close,
 };
 
+/*
+ * x86 PAT kernels that track remapped ranges with VM_PAT (6.1.y among them)
+ * WARN when remap_pfn_range() fails before the mapping's first page is in:
+ * its error path reads the memory type back from that page's PTE. The only
+ * way it fails there is a page table allocation, so allocate the first
+ * page's tables beforehand: a failure then is a plain -ENOMEM, and one later
+ * in the range finds the first page mapped and unwinds quietly.
+ */
+#ifdef CONFIG_X86_PAT
+static int cma_buf_no_pte_change(pte_t *pte, unsigned long addr, void *data)
+{
+	return 0;
+}
+
+static int cma_buf_prepare_page_tables(struct vm_area_struct *vma)
+{
+	return apply_to_page_range(vma->vm_mm, vma->vm_start, PAGE_SIZE, cma_buf_no_pte_change,
+				   NULL);
+}
+#else
+static int cma_buf_prepare_page_tables(struct vm_area_struct *vma)
+{
+	return 0;
+}
+#endif
+
 /**
  * cma_buf_mmap_range() - map pages of a buffer into a shared mapping
  * @buf:	the buffer
@@ -168,8 +194,8 @@ static const struct vm_operations_struct cma_buf_vm_ops = {
  * @first:	first page of the range the mapping may see
  * @npages:	pages in that range
  *
- * Return: 0, or -EINVAL for a private mapping, one outside the range, or one
- * whose mode the architecture cannot give (see above).
+ * Return: 0, -EINVAL for a private mapping, one outside the range, or one
+ * whose mode the architecture cannot give (see above), or -ENOMEM.
  */
 int cma_buf_mmap_range(struct cma_buf *buf, struct vm_area_struct *vma, u32 mode,
 		       unsigned long first, unsigned long npages)
@@ -199,8 +225,10 @@ int cma_buf_mmap_range(struct cma_buf *buf, struct vm_area_struct *vma, u32 mode
 	 * The buffer is contiguous and resident: map it whole now rather than
 	 * take a fault per page later.
 	 */
-	ret = remap_pfn_range(vma, vma->vm_start, page_to_pfn(buf->pages) + first + off,
-			      count << PAGE_SHIFT, vma->vm_page_prot);
+	ret = cma_buf_prepare_page_tables(vma);
+	if (!ret)
+		ret = remap_pfn_range(vma, vma->vm_start, page_to_pfn(buf->pages) + first + off,
+				      count << PAGE_SHIFT, vma->vm_page_prot);
 	if (!ret) {
 		/* The file (or dma-buf) the mapping pins keeps buf alive. */
 		vma->vm_private_data = buf;
