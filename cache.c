@@ -43,15 +43,26 @@ static int cma_buf_set_linear_map(struct cma_buf *buf, u32 mode)
 #ifdef CONFIG_X86
 	unsigned long addr = (unsigned long)page_address(buf->pages);
 	int n = cma_buf_nr_pages(buf);
+	int ret;
 
 	switch (mode) {
 	case CMA_BUF_UNCACHED:
-		return set_memory_uc(addr, n);
+		ret = set_memory_uc(addr, n);
+		break;
 	case CMA_BUF_WRITECOMBINE:
-		return set_memory_wc(addr, n);
+		ret = set_memory_wc(addr, n);
+		break;
 	default:
 		return set_memory_wb(addr, n);
 	}
+	/*
+	 * Splitting the linear map takes page tables, so this can fail part
+	 * way: the type is given back, but pages changed so far stay so.
+	 * Put them back too, or they would alias the write-back mappings.
+	 */
+	if (ret)
+		set_memory_wb(addr, n);
+	return ret;
 #else
 	return 0;
 #endif
@@ -96,15 +107,22 @@ int cma_buf_set_cache(struct cma_buf *buf, u32 mode)
 		ret = -EBUSY;
 	} else if (mode != buf->cache) {
 		cma_buf_flush_cpu_caches(buf);
-		/* x86 changes a page's type only from write-back. */
-		if (buf->cache != CMA_BUF_CACHED)
+		/*
+		 * x86 changes a page's type only from write-back. Each step
+		 * that fails leaves the type it started from (set_memory_*()
+		 * drop or keep the reservation accordingly), and buf->cache
+		 * must name that type: mappings are made in it.
+		 */
+		if (buf->cache != CMA_BUF_CACHED) {
 			ret = cma_buf_set_linear_map(buf, CMA_BUF_CACHED);
-		if (!ret && mode != CMA_BUF_CACHED)
+			if (!ret)
+				buf->cache = CMA_BUF_CACHED;
+		}
+		if (!ret && mode != CMA_BUF_CACHED) {
 			ret = cma_buf_set_linear_map(buf, mode);
-		if (!ret)
-			buf->cache = mode;
-		else if (buf->cache != CMA_BUF_CACHED)
-			buf->cache = CMA_BUF_CACHED;
+			if (!ret)
+				buf->cache = mode;
+		}
 	}
 	mutex_unlock(&buf->lock);
 	return ret;
