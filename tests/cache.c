@@ -270,6 +270,36 @@ TEST_F(cache, mode_survives_free_and_pages_return_write_back)
 	munmap(p, 64 * 1024);
 }
 
+/*
+ * x86 with PAT: the kernel's own linear mapping of the pages carries the
+ * mode too (a user mapping takes its type from there), every page of it,
+ * and goes back to write-back when the buffer is freed.
+ */
+TEST_F(cache, linear_map_follows_the_mode_on_x86)
+{
+	static const char *const modes[] = { "uncached", "writecombine", "cached", "writecombine" };
+	unsigned long long phys;
+	const char *lm;
+
+	if (!x86_pat() || !cb_linear_map_mode(cb_phys(0), 64 * 1024))
+		SKIP(return, "not x86 with PAT, or no kernel page table dump");
+	/* More than one large page of the linear map: a 4 MiB buffer. */
+	close(self->fd);
+	self->fd = -1;
+	ASSERT_EQ(0, cb_free(0));
+	ASSERT_EQ(0, cb_alloc_at(4 * CB_MIB, 0));
+	phys = cb_phys(0);
+	EXPECT_STREQ("cached", cb_linear_map_mode(phys, 4 * CB_MIB));
+	for (int i = 0; i < 4; i++) {
+		ASSERT_EQ(0, set_cache(0, modes[i]));
+		lm = cb_linear_map_mode(phys, 4 * CB_MIB);
+		ASSERT_NE(NULL, lm);
+		EXPECT_STREQ(modes[i], lm);
+	}
+	ASSERT_EQ(0, cb_free(0));
+	EXPECT_STREQ("cached", cb_linear_map_mode(phys, 4 * CB_MIB));
+}
+
 struct sync_case {
 	const char *input;
 	int err;

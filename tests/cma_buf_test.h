@@ -273,6 +273,53 @@ static inline bool cb_in_cma_area(unsigned long long phys, unsigned long long si
 	return found;
 }
 
+/*
+ * x86: the memory type the kernel's linear map gives the buffer's pages, from
+ * the page table dump: "cached" (no PCD, PWT or PAT bit), "uncached" (PCD:
+ * UC-), "writecombine" (PWT: the kernel's PAT puts WC there), "mixed", or
+ * NULL where there is no dump to read.
+ */
+#define CB_PTDUMP_KERNEL	"/sys/kernel/debug/page_tables/kernel"
+
+static inline const char *cb_linear_map_mode(unsigned long long phys, unsigned long long size)
+{
+	unsigned long long base = 0, start, end;
+	const char *mode = NULL;
+	bool low = false;
+	char line[256];
+	FILE *f = fopen(CB_PTDUMP_KERNEL, "r");
+
+	if (!f)
+		return NULL;
+	while (fgets(line, sizeof(line), f)) {
+		const char *m;
+
+		if (line[0] == '-') {
+			if (low)
+				break;
+			low = strstr(line, "Low Kernel Mapping");
+			continue;
+		}
+		if (!low || sscanf(line, "%llx-%llx", &start, &end) != 2)
+			continue;
+		if (!base)
+			base = start;	/* the linear map starts at physical 0 */
+		if (end <= base + phys || start >= base + phys + size)
+			continue;
+		if (strstr(line, " PCD ") && !strstr(line, " PWT "))
+			m = "uncached";
+		else if (strstr(line, " PWT ") && !strstr(line, " PCD "))
+			m = "writecombine";
+		else if (!strstr(line, " PCD ") && !strstr(line, " PWT ") && !strstr(line, " PAT "))
+			m = "cached";
+		else
+			m = "other";
+		mode = !mode || !strcmp(mode, m) ? m : "mixed";
+	}
+	fclose(f);
+	return mode;
+}
+
 /* Read physical memory; bytes read or -errno (EPERM where /dev/mem is strict). */
 static inline ssize_t cb_devmem_read(unsigned long long phys, void *buf, size_t len)
 {

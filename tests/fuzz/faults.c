@@ -418,10 +418,26 @@ out:
 	check_clean(c, "after detach, close and free");
 }
 
+/* The cache attribute names the type the pages have, whatever failed. */
+static void check_linear_map(struct fctx *c, const char *when)
+{
+	char b[32];
+	const char *lm;
+
+	if (cb_attr(0, "cache", b, sizeof(b)) <= 0)
+		return;
+	b[strcspn(b, "\n")] = 0;
+	lm = cb_linear_map_mode(cb_phys(0), cb_size(0));
+	if (lm && strcmp(lm, b))
+		fz_fail("%s: %s: cache reads '%s', the linear map is %s", c->what, when, b, lm);
+}
+
 /*
  * Cache mode changes split the kernel's linear mapping (page allocations)
  * and reserve a memory type: after a failure the attribute must still name
- * a mode, and once freed the pages must be reusable in any mode.
+ * the mode the pages are in (4 MiB: more than one large page to split, so a
+ * split can fail half way), and once freed the pages must be reusable in
+ * any mode.
  */
 static void sc_cache(struct fctx *c, const char *from, const char *to)
 {
@@ -430,7 +446,7 @@ static void sc_cache(struct fctx *c, const char *from, const char *to)
 	int err, fd;
 
 	snprintf(c->what, sizeof(c->what), "cache %s -> %s", from, to);
-	if (prep_buffer(c, "64K 0", false))
+	if (prep_buffer(c, "4M 0", false))
 		goto out;
 	cb_attr_path(path, sizeof(path), 0, "cache");
 	if (from && cb_write_str(path, from)) {
@@ -449,6 +465,7 @@ static void sc_cache(struct fctx *c, const char *from, const char *to)
 	if (cb_attr(0, "cache", b, sizeof(b)) <= 0 ||
 	    (strcmp(b, "cached\n") && strcmp(b, "uncached\n") && strcmp(b, "writecombine\n")))
 		fz_fail("%s: cache reads '%s' afterwards", c->what, b);
+	check_linear_map(c, "after the injected write");
 	/* Whatever mode it is in now, a mapping in that mode must work. */
 	c->fd = cb_open(0, O_RDWR | O_CLOEXEC);
 	if (c->fd >= 0) {
@@ -478,6 +495,7 @@ out:
 			fz_fail("%s: reused pages refuse 'writecombine': %s", c->what,
 				strerror(-err));
 		cb_write_str(path, "cached");
+		check_linear_map(c, "reused pages");
 		undo(c);
 		check_clean(c, "after free of the reused buffer");
 	}
