@@ -118,8 +118,10 @@ if [ "$SHORT" = 1 ]; then
 	fi
 fi
 if [ "$splats" != 0 ]; then
+	# Prefixed, so the check's summary (it keeps lines starting "stress:")
+	# shows the report itself, with what follows it, not just a count.
 	echo "stress: kernel reports in $log:" >&2
-	tr -d '\r' <"$log" | grep -nE "$pattern" | head -n 20 >&2
+	tr -d '\r' <"$log" | grep -nE -A 12 "$pattern" | head -n 60 | sed 's/^/stress: | /' >&2
 fi
 echo "stress: ops ${ops:-0} errors_by_errno ${errs:-{\}} faults_injected ${faults:-0}" \
 	"splats $splats leaked_pages ${leaked:-unknown} seconds $seconds"
