@@ -119,6 +119,16 @@ static ssize_t origin_show(struct device *dev, struct device_attribute *attr, ch
 }
 static DEVICE_ATTR_RO(origin);
 
+/*
+ * Who still maps the buffer, before it is freed or its mode changed: each
+ * VMA counts, through the node or a dma-buf (a fork adds the child's).
+ */
+static ssize_t mappings_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", atomic_read(&to_cma_buf(dev)->mappings));
+}
+static DEVICE_ATTR_RO(mappings);
+
 static ssize_t cache_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
 	return sysfs_emit(buf, "%s\n", cma_buf_cache_names[READ_ONCE(to_cma_buf(dev)->cache)]);
@@ -180,6 +190,7 @@ static struct attribute *cma_buf_dev_attrs[] = {
 	&dev_attr_size.attr,
 	&dev_attr_origin.attr,
 	&dev_attr_cache.attr,
+	&dev_attr_mappings.attr,
 	&dev_attr_sync_for_device.attr,
 	&dev_attr_sync_for_cpu.attr,
 	NULL,

@@ -11,6 +11,9 @@
 #include "cma_buf_test.h"
 #include "kselftest_harness.h"
 
+#include <linux/cma_buf.h>
+#include <sys/ioctl.h>
+
 #define LT_SIZE		CB_MIB
 #define LT_PAGES	(LT_SIZE / CB_PAGE)
 
@@ -443,6 +446,81 @@ static void __attribute__((destructor)) reload_at_exit(void)
 {
 	if (getpid() == main_pid && !cb_module_loaded() && cb_module_load())
 		fprintf(stderr, "# lifetime: could not reload the cma_buf module\n");
+}
+
+/* The buffer's "mappings" attribute; -1 when it cannot be read. */
+static long mappings(int index)
+{
+	char b[32];
+
+	if (cb_attr(index, "mappings", b, sizeof(b)) <= 0)
+		return -1;
+	return strtol(b, NULL, 10);
+}
+
+/*
+ * "mappings" counts every VMA, whatever made it: mmap of the node or of a
+ * dma-buf, a split, a fork, mremap; failed mmaps and open files count
+ * nothing. Checked against what each step must give, and it is read-only.
+ */
+TEST_F(life, mappings_counts_every_vma)
+{
+	struct cma_buf_export exp = { .flags = O_RDWR | O_CLOEXEC };
+	int fd, wfd, err, down[2];
+	uint8_t *p, *q, *d;
+	pid_t pid;
+
+	ASSERT_EQ(0, cb_alloc("1M"));
+	EXPECT_EQ(0, mappings(0));
+	fd = cb_open(0, O_RDWR);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, mappings(0));
+	p = mmap(NULL, 3 * CB_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(1, mappings(0));
+	q = mmap(NULL, CB_PAGE, PROT_READ, MAP_SHARED, fd, 4 * CB_PAGE);
+	ASSERT_NE(MAP_FAILED, q);
+	EXPECT_EQ(2, mappings(0));
+	/* Refused mappings leave no count behind. */
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, CB_PAGE, PROT_READ, MAP_PRIVATE, fd, 0));
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, 2 * CB_PAGE, PROT_READ, MAP_SHARED, fd, LT_SIZE - CB_PAGE));
+	EXPECT_EQ(2, mappings(0));
+	/* Unmapping the middle page leaves two areas of the first mapping. */
+	ASSERT_EQ(0, munmap(p + CB_PAGE, CB_PAGE));
+	EXPECT_EQ(3, mappings(0));
+	/* Moved, not copied. */
+	q = mremap(q, CB_PAGE, CB_PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, p + CB_PAGE);
+	ASSERT_NE(MAP_FAILED, q);
+	EXPECT_EQ(3, mappings(0));
+	/* A dma-buf's mapping counts for the buffer it exports. */
+	ASSERT_EQ(0, ioctl(fd, CMA_BUF_IOC_EXPORT_DMABUF, &exp));
+	d = mmap(NULL, LT_SIZE, PROT_READ, MAP_SHARED, exp.fd, 0);
+	ASSERT_NE(MAP_FAILED, d);
+	EXPECT_EQ(4, mappings(0));
+	/* A child has its own copy of each area until it exits. */
+	ASSERT_EQ(0, pipe(down));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		close(down[1]);
+		_exit(cb_recv(down[0]) == 'x' ? 0 : 1);
+	}
+	close(down[0]);
+	EXPECT_EQ(8, mappings(0));
+	ASSERT_EQ(0, cb_send(down[1], 'x'));
+	EXPECT_EQ(0, cb_wait(pid));
+	close(down[1]);
+	EXPECT_EQ(4, mappings(0));
+	/* Written by nobody: the attribute is read-only, even for root. */
+	wfd = open(CB_CLASS "/cma_buf0/mappings", O_WRONLY);
+	err = errno;
+	EXPECT_EQ(-1, wfd);
+	EXPECT_EQ(EACCES, err);
+	ASSERT_EQ(0, munmap(d, LT_SIZE));
+	close(exp.fd);
+	ASSERT_EQ(0, munmap(p, 3 * CB_PAGE));
+	EXPECT_EQ(0, mappings(0));
+	close(fd);
 }
 
 TEST_HARNESS_MAIN

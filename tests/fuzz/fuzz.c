@@ -952,7 +952,7 @@ static void op_attr_fd(void)
 
 static void op_attrs(void)
 {
-	static const char *const names[] = { "phys_addr", "size", "origin", "cache",
+	static const char *const names[] = { "phys_addr", "size", "origin", "cache", "mappings",
 		"sync_for_device", "sync_for_cpu", "dev", "uevent" };
 	char path[128];
 	int idx = R(2) ? own_index() : attr_fd_index();
