@@ -364,10 +364,23 @@ static void print_json_info(const struct cmabuf_info *in, const char *indent)
 	printf("\"origin\": %s, ", s);
 	if (in->cache[0]) {
 		json_string(s, sizeof(s), in->cache);
-		printf("\"cache\": %s}", s);
+		printf("\"cache\": %s, ", s);
 	} else {
-		printf("\"cache\": null}");
+		printf("\"cache\": null, ");
 	}
+	if (in->mappings >= 0)
+		printf("\"mappings\": %ld}", in->mappings);
+	else
+		printf("\"mappings\": null}");
+}
+
+/* The mapping count for people: "-" when the module does not publish it. */
+static void format_mappings(const struct cmabuf_info *in, char *out, size_t len)
+{
+	if (in->mappings >= 0)
+		snprintf(out, len, "%ld", in->mappings);
+	else
+		snprintf(out, len, "-");
 }
 
 static int cmd_list(int argc, char **argv)
@@ -378,7 +391,8 @@ static int cmd_list(int argc, char **argv)
 		{ NULL, NULL, NULL },
 	};
 	struct cmabuf_info *infos;
-	int npos, ret, wname = 4, worigin = 6;
+	int npos, ret, wname = 4, worigin = 6, wcache = 5, wmaps = 4;
+	char maps[24];
 	size_t n, i;
 
 	ret = parse_args(argc, argv, opts, NULL, 0, 0, &npos);
@@ -402,9 +416,14 @@ static int cmd_list(int argc, char **argv)
 			wname = strlen(infos[i].name);
 		if ((int)strlen(infos[i].origin) > worigin)
 			worigin = strlen(infos[i].origin);
+		if ((int)strlen(infos[i].cache) > wcache)
+			wcache = strlen(infos[i].cache);
+		format_mappings(&infos[i], maps, sizeof(maps));
+		if ((int)strlen(maps) > wmaps)
+			wmaps = strlen(maps);
 	}
-	printf("%-*s  %6s  %-18s  %-*s  %s\n", wname, "NAME", "SIZE", "PHYS_ADDR",
-	       worigin, "ORIGIN", "CACHE");
+	printf("%-*s  %6s  %-18s  %-*s  %-*s  %*s\n", wname, "NAME", "SIZE", "PHYS_ADDR",
+	       worigin, "ORIGIN", wcache, "CACHE", wmaps, "MAPS");
 	for (i = 0; i < n; i++) {
 		char size[24], phys[24];
 
@@ -414,8 +433,10 @@ static int cmd_list(int argc, char **argv)
 		else
 			snprintf(phys, sizeof(phys), "0x%016llx",
 				 (unsigned long long)infos[i].phys_addr);
-		printf("%-*s  %6s  %-18s  %-*s  %s\n", wname, infos[i].name, size, phys,
-		       worigin, infos[i].origin, infos[i].cache[0] ? infos[i].cache : "-");
+		format_mappings(&infos[i], maps, sizeof(maps));
+		printf("%-*s  %6s  %-18s  %-*s  %-*s  %*s\n", wname, infos[i].name, size, phys,
+		       worigin, infos[i].origin, wcache,
+		       infos[i].cache[0] ? infos[i].cache : "-", wmaps, maps);
 	}
 	cmabuf_list_free(infos);
 	return 0;
@@ -439,8 +460,10 @@ static int cmd_info(int argc, char **argv)
 	ret = open_buf("info", pos[0], &buf);
 	if (ret)
 		return ret;
-	cmabuf_info(buf, &in);
-	if (json) {
+	ret = cmabuf_info(buf, &in);
+	if (ret) {
+		ret = buf_fail("info", buf, ret);
+	} else if (json) {
 		print_json_info(&in, "");
 		printf("\n");
 	} else {
@@ -455,9 +478,11 @@ static int cmd_info(int argc, char **argv)
 		printf("origin:    %s\n", in.origin);
 		if (in.cache[0])
 			printf("cache:     %s\n", in.cache);
+		if (in.mappings >= 0)
+			printf("mappings:  %ld\n", in.mappings);
 	}
 	cmabuf_close(buf);
-	return 0;
+	return ret;
 }
 
 /* fill, verify */
@@ -746,9 +771,13 @@ static const struct command commands[] = {
 	  "go. NAME is cma_bufN, N or /dev/cma_bufN. Needs root.\n" },
 	{ "list", cmd_list, "list [--json]",
 	  "List all buffers: name, size, physical address (root only, else -), origin\n"
-	  "(CMA area or dma) and cache mode (- when the module has none).\n" },
+	  "(CMA area or dma), cache mode (- when the module has none) and MAPS, the\n"
+	  "number of user-space mappings of the buffer in all processes now (- when\n"
+	  "the module does not count them).\n" },
 	{ "info", cmd_info, "info NAME [--json]",
-	  "Show everything known about one buffer.\n" },
+	  "Show everything known about one buffer, the number of its user-space\n"
+	  "mappings in all processes included (left out, or null in JSON, when the\n"
+	  "module does not count them).\n" },
 	{ "fill", cmd_fill, "fill NAME PATTERN",
 	  "Fill the whole buffer with PATTERN through a shared mapping:\n"
 	  "  0xHH         every byte HH (one or two hex digits)\n"

@@ -46,6 +46,7 @@ struct cmabuf_info {
 	char origin[64];		/* CMA area name or "dma" */
 	char cache[16];			/* "" when the module has no cache attribute */
 	unsigned int dev_major, dev_minor;	/* from the dev attribute */
+	long mappings;			/* user-space mappings (VMAs), -1 when not published */
 };
 
 /* Buffers. */
@@ -55,14 +56,15 @@ int cmabuf_open(const char *name, struct cmabuf **bufp);
 int cmabuf_free(struct cmabuf *buf);
 void cmabuf_close(struct cmabuf *buf);
 
-/* Attributes, read when the handle was opened. */
+/* Attributes, read when the handle was opened unless marked "now". */
 const char *cmabuf_name(const struct cmabuf *buf);
 unsigned int cmabuf_index(const struct cmabuf *buf);
 uint64_t cmabuf_size(const struct cmabuf *buf);
 const char *cmabuf_origin(const struct cmabuf *buf);
 const char *cmabuf_cache(const struct cmabuf *buf);	/* NULL when absent */
-int cmabuf_phys_addr(struct cmabuf *buf, uint64_t *addr);
-int cmabuf_info(struct cmabuf *buf, struct cmabuf_info *info);
+int cmabuf_phys_addr(struct cmabuf *buf, uint64_t *addr);	/* now */
+int cmabuf_mappings(struct cmabuf *buf, long *count);	/* now; -ENOTSUP when absent */
+int cmabuf_info(struct cmabuf *buf, struct cmabuf_info *info);	/* phys_addr, mappings now */
 
 /* The device node, opened read-write on first use. */
 int cmabuf_fd(struct cmabuf *buf);

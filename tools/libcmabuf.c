@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -525,9 +526,59 @@ int cmabuf_phys_addr(struct cmabuf *buf, uint64_t *addr)
 	return 0;
 }
 
-/* Everything about @buf in one structure; an unreadable phys_addr is noted. */
+/**
+ * cmabuf_mappings() - how many user-space mappings the buffer has now
+ * @buf:	the handle
+ * @count:	memory areas (VMAs) of all processes that map the buffer,
+ *		through its node or an exported dma-buf; a mapping made with
+ *		cmabuf_map() counts too
+ *
+ * Read afresh on every call: processes map, fork and unmap at any time.
+ *
+ * Return: 0; -ENOTSUP when the module does not publish the count (builds
+ * before the mappings attribute); -ENOENT when the buffer was freed;
+ * -EPROTO when the value is not a decimal count.
+ */
+int cmabuf_mappings(struct cmabuf *buf, long *count)
+{
+	char path[PATH_MAX], val[32];
+	struct stat st;
+	uint64_t v;
+	int ret;
+
+	ret = read_attr(buf, "mappings", val, sizeof(val));
+	if (ret == -ENOENT) {
+		/* The buffer is gone, or the module never had the attribute. */
+		if (stat(buf->sys_path, &st))
+			return fail(-ENOENT, buf->sys_path);
+		snprintf(path, sizeof(path), "%s/mappings", buf->sys_path);
+		return fail(-ENOTSUP, path);
+	}
+	if (ret && ret != -ERANGE)
+		return ret;
+	/* The module prints it with %d: decimal digits only, then a newline. */
+	if (ret || !val[0] || strspn(val, "0123456789") != strlen(val) ||
+	    cmabuf_parse_u64(val, &v) || v > LONG_MAX)
+		return bad_value(buf, "mappings");
+	*count = v;
+	return 0;
+}
+
+/**
+ * cmabuf_info() - everything about @buf in one structure
+ * @buf:	the handle
+ * @info:	filled in; phys_addr and mappings are read now
+ *
+ * An unreadable phys_addr is noted in @info->phys_err; a module without the
+ * mappings attribute gives @info->mappings -1.
+ *
+ * Return: 0; -ENOENT when the buffer was freed; -EPROTO when the mappings
+ * attribute holds no count. @info is filled in either way.
+ */
 int cmabuf_info(struct cmabuf *buf, struct cmabuf_info *info)
 {
+	int ret;
+
 	memset(info, 0, sizeof(*info));
 	snprintf(info->name, sizeof(info->name), "%s", buf->name);
 	info->index = buf->index;
@@ -538,7 +589,10 @@ int cmabuf_info(struct cmabuf *buf, struct cmabuf_info *info)
 	info->dev_major = buf->dev_major;
 	info->dev_minor = buf->dev_minor;
 	info->phys_err = cmabuf_phys_addr(buf, &info->phys_addr);
-	return 0;
+	ret = cmabuf_mappings(buf, &info->mappings);
+	if (ret)
+		info->mappings = -1;
+	return ret == -ENOTSUP ? 0 : ret;
 }
 
 static void sleep_ms(unsigned int ms)
@@ -557,16 +611,21 @@ static void sleep_ms(unsigned int ms)
  */
 int cmabuf_fd(struct cmabuf *buf)
 {
-	int waited = 0;
+	struct stat st;
+	int waited = 0, ret;
 
 	while (buf->fd < 0) {
 		buf->fd = open(buf->dev_path, O_RDWR | O_CLOEXEC);
 		if (buf->fd >= 0)
 			break;
-		/* A new buffer's node may lag behind its sysfs folder. */
-		if (errno != ENOENT || waited >= CMABUF_DEV_WAIT_MS ||
-		    sysfs_path_is_dir(buf->sys_path))
-			return fail(neg_errno(), buf->dev_path);
+		ret = neg_errno();
+		/*
+		 * A new buffer's node may lag behind its sysfs folder; wait
+		 * while the folder is there (stat: the class entry is a link).
+		 */
+		if (ret != -ENOENT || waited >= CMABUF_DEV_WAIT_MS || stat(buf->sys_path, &st) ||
+		    !S_ISDIR(st.st_mode))
+			return fail(ret, buf->dev_path);
 		sleep_ms(10);
 		waited += 10;
 	}
@@ -647,7 +706,8 @@ int cmabuf_sync(struct cmabuf *buf, int direction)
  *
  * A buffer freed while the list is being made is left out.
  *
- * Return: 0; -ENODEV when the module is not loaded; -ENOMEM.
+ * Return: 0; -ENODEV when the module is not loaded; -ENOMEM; -EPROTO when
+ * an attribute holds a value this library does not understand.
  */
 int cmabuf_list(struct cmabuf_info **infos, size_t *count)
 {
@@ -670,6 +730,10 @@ int cmabuf_list(struct cmabuf_info **infos, size_t *count)
 		struct cmabuf *buf;
 
 		ret = open_index(idx[i], &buf);
+		if (!ret) {
+			ret = cmabuf_info(buf, &out[k]);
+			cmabuf_close(buf);
+		}
 		if (ret == -ENOENT)
 			continue;
 		if (ret) {
@@ -677,8 +741,7 @@ int cmabuf_list(struct cmabuf_info **infos, size_t *count)
 			free(out);
 			return ret;
 		}
-		cmabuf_info(buf, &out[k++]);
-		cmabuf_close(buf);
+		k++;
 	}
 	free(idx);
 	*infos = out;
@@ -715,3 +778,4 @@ int cmabuf_backend(char *out, size_t len)
 	sysfs_close_attribute(a);
 	return ret;
 }
+

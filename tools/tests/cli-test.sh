@@ -52,12 +52,24 @@ check() {
 attr() { cat "$SYS/$1/$2"; }
 cache_of() { if [ -f "$SYS/$1/cache" ]; then cat "$SYS/$1/cache"; else echo -; fi; }
 cache_json() { if [ -f "$SYS/$1/cache" ]; then echo "\"$(cat "$SYS/$1/cache")\""; else echo null; fi; }
-json_of() { # json_of NAME [PHYS]: the object cmabuf prints for NAME
+maps_of() { if [ -f "$SYS/$1/mappings" ]; then cat "$SYS/$1/mappings"; else echo -; fi; }
+maps_json() { if [ -f "$SYS/$1/mappings" ]; then cat "$SYS/$1/mappings"; else echo null; fi; }
+json_of() { # json_of NAME [PHYS [MAPS]]: the object cmabuf prints for NAME
 	i=${1#cma_buf}
 	if [ $# -ge 2 ]; then phys=$2; else phys="\"$(attr "$1" phys_addr)\""; fi
-	printf '{"name": "%s", "index": %s, "device": "/dev/%s", "dev": "%s", "size": %s, "phys_addr": %s, "origin": "%s", "cache": %s}' \
+	if [ $# -ge 3 ]; then maps=$3; else maps=$(maps_json "$1"); fi
+	printf '{"name": "%s", "index": %s, "device": "/dev/%s", "dev": "%s", "size": %s, "phys_addr": %s, "origin": "%s", "cache": %s, "mappings": %s}' \
 		"$1" "$i" "$1" "$(attr "$1" dev)" "$(attr "$1" size)" "$phys" \
-		"$(attr "$1" origin)" "$(cache_json "$1")"
+		"$(attr "$1" origin)" "$(cache_json "$1")" "$maps"
+}
+# maps_become NAME N: wait until the module counts N mappings of NAME (20 s at most)
+maps_become() {
+	w=0
+	while [ "$(cat "$SYS/$1/mappings")" != "$2" ]; do
+		[ $w -lt 200 ] || return 1
+		sleep 0.1
+		w=$((w + 1))
+	done
 }
 NOBODY="runas 65534 65534"
 DEV_HINT="is for root only unless a udev rule gives the 'cmabuf' group access (see cmabuf(1)); run as root or join that group"
@@ -89,7 +101,7 @@ check "every subcommand has --help" '[ "$rc" = 0 ]'
 # Empty
 
 run cmabuf list
-expect "list with no buffers" 0 "NAME    SIZE  PHYS_ADDR           ORIGIN  CACHE" ""
+expect "list with no buffers" 0 "NAME    SIZE  PHYS_ADDR           ORIGIN  CACHE  MAPS" ""
 run cmabuf list --json
 expect "list --json with no buffers" 0 "[]" ""
 
@@ -155,10 +167,14 @@ expect "free 2" 0 "" ""
 # list, info
 
 ow=$(for b in 0 1 7; do attr cma_buf$b origin; done | awk '{ if (length($0) > w) w = length($0) } END { print (w > 6 ? w : 6) }')
-row() { printf "%-8s  %6s  %-18s  %-${ow}s  %s\n" "$1" "$2" "$3" "$(attr "$1" origin)" "$(cache_of "$1")"; }
-table() { # table PHYS0 PHYS1 PHYS7
-	printf "%-8s  %6s  %-18s  %-${ow}s  %s\n" NAME SIZE PHYS_ADDR ORIGIN CACHE
-	row cma_buf0 64K "$1"
+cw=$(for b in 0 1 7; do cache_of cma_buf$b; done | awk '{ if (length($0) > w) w = length($0) } END { print (w > 5 ? w : 5) }')
+row() { # row NAME SIZE PHYS [MAPS]
+	printf "%-8s  %6s  %-18s  %-${ow}s  %-${cw}s  %4s\n" "$1" "$2" "$3" "$(attr "$1" origin)" \
+		"$(cache_of "$1")" "${4:-$(maps_of "$1")}"
+}
+table() { # table PHYS0 PHYS1 PHYS7 [MAPS0]
+	printf "%-8s  %6s  %-18s  %-${ow}s  %-${cw}s  %4s\n" NAME SIZE PHYS_ADDR ORIGIN CACHE MAPS
+	row cma_buf0 64K "$1" "$4"
 	row cma_buf1 12K "$2"
 	row cma_buf7 1M "$3"
 }
@@ -177,6 +193,8 @@ phys_addr: $(attr cma_buf0 phys_addr)
 origin:    $(attr cma_buf0 origin)"
 [ -f $SYS/cma_buf0/cache ] && info0="$info0
 cache:     $(attr cma_buf0 cache)"
+[ -f $SYS/cma_buf0/mappings ] && info0="$info0
+mappings:  0"
 run cmabuf info cma_buf0
 expect "info cma_buf0" 0 "$info0" ""
 run cmabuf info 0
@@ -189,6 +207,63 @@ run cmabuf info cma_buf01
 expect "info: a malformed name" 2 "" "cmabuf: info: invalid buffer name 'cma_buf01' (cma_bufN, N or /dev/cma_bufN)
 usage: cmabuf info NAME [--json]
 Try 'cmabuf info --help'."
+
+# mappings: the module's count, read afresh. cmabuf load maps the buffer
+# before it reads FILE: reading a FIFO that nobody writes to, it holds its
+# mapping until the last writer closes the FIFO. This shell keeps the FIFO
+# open read-write on fd 3 (which does not block) and the holders do not
+# inherit it (3>&-), so closing fd 3 ends them. Each count is waited for
+# with a bounded poll of the attribute, then compared exactly.
+
+if [ -f $SYS/cma_buf0/mappings ]; then
+	p0=$(attr cma_buf0 phys_addr) p1=$(attr cma_buf1 phys_addr) p7=$(attr cma_buf7 phys_addr)
+	run cmabuf info cma_buf0 --json
+	expect "info --json of a buffer nobody maps: mappings 0" 0 "$(json_of cma_buf0 "\"$p0\"" 0)" ""
+	mkfifo "$T/fifo"
+	cmabuf load cma_buf0 - <"$T/fifo" >"$T/hold1.out" 2>"$T/hold1.err" 3>&- &
+	hold1=$!
+	exec 3<>"$T/fifo"
+	check "a process maps cma_buf0: the module counts 1" 'maps_become cma_buf0 1'
+	run cmabuf info cma_buf0
+	expect "info while one process maps it: mappings 1" 0 \
+		"$(echo "$info0" | sed 's/^mappings:  0$/mappings:  1/')" ""
+	run cmabuf list
+	expect "list while one process maps cma_buf0: MAPS 1" 0 "$(table "$p0" "$p1" "$p7" 1)" ""
+	run cmabuf info 0 --json
+	expect "info --json while one process maps it: mappings 1" 0 \
+		"$(json_of cma_buf0 "\"$p0\"" 1)" ""
+	cmabuf load cma_buf0 - <"$T/fifo" >"$T/hold2.out" 2>"$T/hold2.err" 3>&- &
+	hold2=$!
+	check "a second process maps it: the module counts 2" 'maps_become cma_buf0 2'
+	run $NOBODY cmabuf info 0
+	expect "info as nobody while two processes map it: mappings 2" 0 \
+		"$(echo "$info0" | sed -e 's/^phys_addr: .*/phys_addr: - (Permission denied)/' \
+			-e 's/^mappings:  0$/mappings:  2/')" ""
+	run $NOBODY cmabuf list --json
+	expect "list --json as nobody while two processes map cma_buf0" 0 "[
+  $(json_of cma_buf0 null 2),
+  $(json_of cma_buf1 null 0),
+  $(json_of cma_buf7 null 0)
+]" ""
+	exec 3>&-
+	wait $hold1
+	rc1=$?
+	wait $hold2
+	rc2=$?
+	check "the holders end at the FIFO's end of file, loading nothing, silently" \
+		'[ "$rc1" = 0 ] && [ "$rc2" = 0 ] && [ ! -s "$T/hold1.out" ] && [ ! -s "$T/hold1.err" ] &&
+		[ ! -s "$T/hold2.out" ] && [ ! -s "$T/hold2.err" ]'
+	cat "$T/hold1.err" "$T/hold2.err" | sed 's/^/# holder: /'
+	check "both gone: the module counts 0 again" 'maps_become cma_buf0 0'
+	run cmabuf info cma_buf0
+	expect "info after they exit: mappings 0" 0 "$info0" ""
+	run cmabuf list
+	expect "list after they exit: MAPS 0" 0 "$(table "$p0" "$p1" "$p7" 0)" ""
+	rm -f "$T/fifo"
+else
+	n=$((n + 1))
+	echo "ok $n mappings of a buffer while processes map it # SKIP the module has no mappings attribute"
+fi
 
 # fill, verify, dump
 
@@ -318,7 +393,7 @@ expect "free: missing name" 2 "" "cmabuf: free: missing argument
 usage: cmabuf free NAME...
 Try 'cmabuf free --help'."
 run cmabuf list
-expect "list is empty again" 0 "NAME    SIZE  PHYS_ADDR           ORIGIN  CACHE" ""
+expect "list is empty again" 0 "NAME    SIZE  PHYS_ADDR           ORIGIN  CACHE  MAPS" ""
 
 # Racing allocations each get their own buffer.
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Host-side unit tests of cmabuf's parsing and formatting: no module, no
- * VM. Prints TAP, one line per assertion named "group: case"; exits 1 when
- * any failed.
+ * Host-side unit tests of cmabuf's parsing and formatting, and of libcmabuf
+ * reading a sysfs folder laid out as the module's: no module, no VM. Prints
+ * TAP, one line per assertion named "group: case"; exits 1 when any failed.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -10,6 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sysfs/libsysfs.h>
 
 #include "cmabuf.h"
 #include "format.h"
@@ -378,6 +382,203 @@ static void test_hexdump(void)
 	dump_is(3, zero, 0, 16, "00000003\n", "only the offset for zero bytes at offset 3");
 }
 
+/*
+ * The sysfs of the library tests: a temporary folder. libsysfs finds sysfs
+ * through sysfs_get_mnt_path(), which this program interposes (libsysfs is
+ * linked dynamically); its SYSFS_PATH variable will not do, as libsysfs
+ * 2.1.1 takes it only when a sysfs is mounted there.
+ */
+static char fake_root[64];
+
+int sysfs_get_mnt_path(char *mnt_path, size_t len)
+{
+	if (!fake_root[0] || strlen(fake_root) >= len) {
+		errno = EINVAL;
+		return -1;
+	}
+	strcpy(mnt_path, fake_root);
+	return 0;
+}
+
+/* Write @value to FILE of the class folder (cma_bufN/attr), or remove it when NULL. */
+static void fake_put(const char *file, const char *value)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/class/cma_buf/%s", fake_root, file);
+	if (!value) {
+		unlink(path);
+		return;
+	}
+	f = fopen(path, "w");
+	if (!f || fputs(value, f) < 0 || fclose(f)) {
+		perror(path);
+		exit(1);
+	}
+}
+
+/* cma_bufN with the attributes of the module; no mappings file when NULL. */
+static void fake_buffer(unsigned int index, const char *mappings)
+{
+	char path[256], file[64], dev[32];
+
+	snprintf(path, sizeof(path), "%s/class/cma_buf/cma_buf%u", fake_root, index);
+	if (mkdir(path, 0755)) {
+		perror(path);
+		exit(1);
+	}
+#define PUT(attr, value) do {						\
+		snprintf(file, sizeof(file), "cma_buf%u/" attr, index);	\
+		fake_put(file, value);					\
+	} while (0)
+	snprintf(dev, sizeof(dev), "250:%u\n", index);
+	PUT("size", "65536\n");
+	PUT("origin", "reserved\n");
+	PUT("dev", dev);
+	PUT("phys_addr", "0x0000000030400000\n");
+	PUT("cache", "cached\n");
+	PUT("mappings", mappings);
+#undef PUT
+}
+
+static void fake_remove(unsigned int index)
+{
+	static const char *const attrs[] = {
+		"size", "origin", "dev", "phys_addr", "cache", "mappings", NULL,
+	};
+	char path[256], file[64];
+	size_t i;
+
+	for (i = 0; attrs[i]; i++) {
+		snprintf(file, sizeof(file), "cma_buf%u/%s", index, attrs[i]);
+		fake_put(file, NULL);
+	}
+	snprintf(path, sizeof(path), "%s/class/cma_buf/cma_buf%u", fake_root, index);
+	rmdir(path);
+}
+
+static bool error_path_ends(const char *tail)
+{
+	const char *p = cmabuf_error_path();
+	size_t n = strlen(p), t = strlen(tail);
+
+	return n >= t && !strcmp(p + n - t, tail);
+}
+
+static void mappings_ok(struct cmabuf *buf, const char *value, long want)
+{
+	long count = -2;
+	int ret;
+
+	fake_put("cma_buf3/mappings", value);
+	ret = cmabuf_mappings(buf, &count);
+	check(!ret && count == want, "mappings: '%s' is %ld", shown(value), want);
+	if (ret || count != want)
+		printf("# got ret %d count %ld\n", ret, count);
+}
+
+static void mappings_bad(struct cmabuf *buf, const char *value)
+{
+	long count = -2;
+	int ret;
+
+	fake_put("cma_buf3/mappings", value);
+	ret = cmabuf_mappings(buf, &count);
+	check(ret == -EPROTO && count == -2 && error_path_ends("/cma_buf3/mappings"),
+	      "mappings: '%s' is refused with EPROTO, naming the file", shown(value));
+	if (ret != -EPROTO)
+		printf("# got ret %d count %ld\n", ret, count);
+}
+
+static void test_library(void)
+{
+	char dir[] = "/tmp/cmabuf-test-host.XXXXXX", path[128];
+	struct cmabuf_info info, *infos = NULL;
+	struct cmabuf *buf = NULL;
+	long count = -2;
+	size_t n = 0;
+	int ret;
+
+	if (!mkdtemp(dir) || strlen(dir) + 1 > sizeof(fake_root)) {
+		perror("mkdtemp");
+		exit(1);
+	}
+	strcpy(fake_root, dir);
+	snprintf(path, sizeof(path), "%s/class", dir);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/class/cma_buf", dir);
+	mkdir(path, 0755);
+	fake_buffer(3, "2\n");
+	fake_buffer(5, NULL);
+
+	ret = cmabuf_open("3", &buf);
+	check(!ret, "library: cmabuf_open() of a buffer in the fake sysfs");
+	if (ret) {
+		printf("# %s\n", cmabuf_strerror(ret));
+		goto out;
+	}
+	mappings_ok(buf, "0\n", 0);
+	mappings_ok(buf, "1\n", 1);
+	mappings_ok(buf, "3", 3);
+	mappings_ok(buf, "2147483647\n", 2147483647L);
+	mappings_bad(buf, "");
+	mappings_bad(buf, "\n");
+	mappings_bad(buf, "-1\n");
+	mappings_bad(buf, "+1\n");
+	mappings_bad(buf, " 1\n");
+	mappings_bad(buf, "1 \n");
+	mappings_bad(buf, "0x1\n");
+	mappings_bad(buf, "1x\n");
+	mappings_bad(buf, "1\n\n");
+	mappings_bad(buf, "1\n2\n");
+	mappings_bad(buf, "18446744073709551616\n");
+	if (sizeof(long) == 8)
+		mappings_bad(buf, "9223372036854775808\n");
+	else
+		mappings_bad(buf, "2147483648\n");
+
+	fake_put("cma_buf3/mappings", "4\n");
+	ret = cmabuf_info(buf, &info);
+	check(!ret && info.mappings == 4 && info.size == 65536 && !strcmp(info.cache, "cached"),
+	      "library: cmabuf_info() reads the count afresh");
+	fake_put("cma_buf3/mappings", "x\n");
+	ret = cmabuf_info(buf, &info);
+	check(ret == -EPROTO && info.mappings == -1 && info.size == 65536,
+	      "library: cmabuf_info() fails on a bad count, and still fills the rest");
+	fake_put("cma_buf3/mappings", NULL);
+	ret = cmabuf_mappings(buf, &count);
+	check(ret == -ENOTSUP && count == -2 && error_path_ends("/cma_buf3/mappings"),
+	      "library: no mappings attribute: cmabuf_mappings() is ENOTSUP");
+	ret = cmabuf_info(buf, &info);
+	check(!ret && info.mappings == -1 && info.size == 65536,
+	      "library: no mappings attribute: cmabuf_info() gives -1, no error");
+
+	fake_put("cma_buf3/mappings", "2\n");
+	ret = cmabuf_list(&infos, &n);
+	check(!ret && n == 2 && infos[0].index == 3 && infos[0].mappings == 2 &&
+	      infos[1].index == 5 && infos[1].mappings == -1,
+	      "library: cmabuf_list() has each buffer's count, -1 where absent");
+	cmabuf_list_free(infos);
+
+	fake_remove(3);
+	ret = cmabuf_mappings(buf, &count);
+	check(ret == -ENOENT && count == -2 && error_path_ends("/class/cma_buf/cma_buf3"),
+	      "library: a freed buffer: cmabuf_mappings() is ENOENT, naming the buffer");
+	ret = cmabuf_info(buf, &info);
+	check(ret == -ENOENT && info.mappings == -1,
+	      "library: a freed buffer: cmabuf_info() is ENOENT");
+out:
+	cmabuf_close(buf);
+	fake_remove(3);
+	fake_remove(5);
+	snprintf(path, sizeof(path), "%s/class/cma_buf", dir);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/class", dir);
+	rmdir(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	test_sizes();
@@ -387,6 +588,7 @@ int main(void)
 	test_format_size();
 	test_json();
 	test_hexdump();
+	test_library();
 	printf("1..%d\n", tests);
 	if (failures)
 		printf("# %d of %d failed\n", failures, tests);
