@@ -6,10 +6,20 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 
 all: modules
 
-modules:
+# Without a build tree kbuild says only "No such file or directory": say
+# what to install instead.
+kdir-check:
+	@test -f "$(KDIR)/Makefile" || { \
+		echo "cma_buf: no kernel build tree at $(KDIR)"; \
+		echo "  Debian/Ubuntu: apt-get install linux-headers-$(shell uname -r)"; \
+		echo "  elsewhere: install your board's or distribution's kernel headers package,"; \
+		echo "  or point at a configured and built kernel tree: make KDIR=/path/to/linux"; \
+		exit 1; } >&2
+
+modules: kdir-check
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-modules_install:
+modules_install: kdir-check
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=extra modules_install
 
 clean:
@@ -126,6 +136,6 @@ dkms-uninstall:
 	dkms remove cma_buf/$(VERSION) --all
 	rm -rf $(DKMS_SRC)
 
-.PHONY: all modules modules_install clean kernel check demo lint vm vm-run bench stress tools \
+.PHONY: all kdir-check modules modules_install clean kernel check demo lint vm vm-run bench stress tools \
 	install install-module install-tools install-data uninstall dkms-source dkms-install \
 	dkms-uninstall

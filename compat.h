@@ -20,11 +20,21 @@ static inline void cma_buf_vm_flags_set(struct vm_area_struct *vma, vm_flags_t f
 #endif
 }
 
-/* 6.4: class attribute callbacks take a const struct class * */
+/*
+ * 6.4, "driver core: class: mark the struct class for sysfs callbacks as
+ * constant": class attribute callbacks take a const struct class * and a
+ * const struct class_attribute *. Probed one by one: a backport may take
+ * only the first.
+ */
 #ifdef CMA_BUF_HAVE_CONST_CLASS_ATTR
 #define CMA_BUF_CLASS_CONST const
 #else
 #define CMA_BUF_CLASS_CONST
+#endif
+#ifdef CMA_BUF_HAVE_CONST_CLASS_ATTR_ARG
+#define CMA_BUF_CLASS_ATTR_CONST const
+#else
+#define CMA_BUF_CLASS_ATTR_CONST
 #endif
 
 /* 6.2: struct class.devnode() takes a const struct device * */

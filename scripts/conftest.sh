@@ -23,6 +23,8 @@ fi
 header_has linux/mm.h 'static inline void vm_flags_set\(' && have VM_FLAGS_SET
 # 6.4, "driver core: class: mark the struct class for sysfs callbacks as constant"
 header_has linux/device/class.h '\(\*show\)\(const struct class \*' && have CONST_CLASS_ATTR
+header_has linux/device/class.h '\(\*show\)\(const struct class \*class, const struct class_attribute \*' &&
+	have CONST_CLASS_ATTR_ARG
 # 6.2, "driver core: make struct class.devnode() take a const *"
 header_has linux/device/class.h 'char \*\(\*devnode\)\(const struct device \*' && have CONST_DEVNODE
 # 6.4, "driver core: class: remove struct module owner out of struct class"

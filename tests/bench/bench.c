@@ -4,7 +4,7 @@
  *
  * Compares, in one run and on the same CMA area:
  *   alloc  - cma_buf "alloc" write until /dev/cma_bufN exists (zeroed, usable)
- *            vs DMA_HEAP_IOCTL_ALLOC on /dev/dma_heap/reserved
+ *            vs DMA_HEAP_IOCTL_ALLOC on the default CMA area's heap
  *            vs memset() of an already faulted-in anonymous buffer
  *   touch  - open + mmap + one write per page: cma_buf vs heap dma-buf vs
  *            anonymous memory
@@ -34,7 +34,14 @@
 
 #define MIB		(1024UL * 1024)
 #define SYS		"/sys/class/cma_buf"
-#define HEAP		"/dev/dma_heap/reserved"
+/*
+ * The default CMA area's heap: named after the area up to 6.18
+ * ("reserved"), "default_cma_region" from 6.19 on.
+ */
+static const char *const heap_paths[] = {
+	"/dev/dma_heap/default_cma_region",
+	"/dev/dma_heap/reserved",
+};
 #define CMA_USED	"/sys/kernel/debug/cma/reserved/used"
 #define MAX_REPS	64
 #define SCALE_FILL_SIZE	(64 * 1024UL)
@@ -433,7 +440,9 @@ int main(int argc, char **argv)
 	page_size = sysconf(_SC_PAGESIZE);
 	alloc_fd = open(SYS "/alloc", O_WRONLY | O_CLOEXEC);
 	free_fd = open(SYS "/free", O_WRONLY | O_CLOEXEC);
-	heap_fd = open(HEAP, O_RDONLY | O_CLOEXEC);
+	heap_fd = -1;
+	for (size_t i = 0; i < sizeof(heap_paths) / sizeof(heap_paths[0]) && heap_fd < 0; i++)
+		heap_fd = open(heap_paths[i], O_RDONLY | O_CLOEXEC);
 	if (alloc_fd < 0 || free_fd < 0 || heap_fd < 0)
 		die("open control files");
 

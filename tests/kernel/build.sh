@@ -1,7 +1,12 @@
 #!/bin/bash
 # Build (or find in the cache) a kernel for the cma_buf tests.
 #
-#   tests/kernel/build.sh [ARCH [PROFILE]]    ARCH: x86_64 | arm64, PROFILE: test | bench
+#   tests/kernel/build.sh [ARCH [PROFILE [KVER]]]
+#
+# ARCH: x86_64 | arm64, PROFILE: test | bench, KVER: 7 (default, the newest
+# linux-source-7.* in Debian unstable), 7.N (that series), 6.12 or 6.1 (Debian
+# 12's linux-source-6.12 and linux-source-6.1). patches/KVER/ holds what a
+# series needs on top (the 7.1 CMA exports, backported to 6.1 and 6.12).
 #
 # Prints the kernel build directory (usable as KDIR, holds the kernel image and
 # Module.symvers) as the last line of stdout. The build lives outside the work tree,
@@ -11,8 +16,8 @@ set -euo pipefail
 
 ARCH=${1:-x86_64}
 PROFILE=${2:-test}
+KVER=${3:-${KVER:-7}}
 HERE=$(cd "$(dirname "$0")" && pwd)
-TARBALL=${LINUX_SOURCE_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
 CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/cma_buf
 JOBS=${JOBS:-$(($(nproc) + 1))}
 
@@ -29,20 +34,41 @@ test) FRAGMENTS="base.config $ARCH.config debug.config" ;;
 bench) FRAGMENTS="base.config $ARCH.config" ;;
 *) echo "build.sh: unknown PROFILE '$PROFILE'" >&2; exit 2 ;;
 esac
-PATCHES=$(cd "$HERE" && ls ./*.patch | sort)
 
-[ -r "$TARBALL" ] || { echo "build.sh: $TARBALL missing (apt-get install linux-source-6.1)" >&2; exit 1; }
+# The source tarball and its package version, which identifies it.
+case "$KVER" in
+6.1 | 6.12)
+	pkg=linux-source-$KVER
+	TARBALL=/usr/src/$pkg.tar.xz
+	srcid=$(dpkg-query -W -f='${Version}' "$pkg" 2>/dev/null) ||
+		{ echo "build.sh: $pkg missing (apt-get install $pkg)" >&2; exit 1; }
+	;;
+7 | 7.*)
+	# Unstable moves: the newest source of the series it lists today.
+	re='^linux-source-7\.[0-9]+$'
+	[ "$KVER" = 7 ] || re="^linux-source-${KVER//./\\.}\$"
+	pkg=$("$HERE/debian.sh" newest sid "$re")
+	[ -n "$pkg" ] || { echo "build.sh: no package matching $re in Debian unstable" >&2; exit 1; }
+	srcid=$("$HERE/debian.sh" version sid "$pkg")
+	TARBALL=$("$HERE/debian.sh" unpack sid "$pkg")/usr/src/$pkg.tar.xz
+	KVER=${pkg#linux-source-}
+	;;
+*) echo "build.sh: unknown KVER '$KVER' (7, 7.N, 6.12 or 6.1)" >&2; exit 2 ;;
+esac
+[ -r "$TARBALL" ] || { echo "build.sh: $TARBALL missing" >&2; exit 1; }
+PATCHES=$(cd "$HERE" && for p in patches/"$KVER"/*.patch; do [ ! -f "$p" ] || echo "$p"; done)
 
-# The tarball is identified by its package version where dpkg knows it (cheap),
-# else by its content.
-srcid=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null || sha256sum "$TARBALL" | cut -d' ' -f1)
-srckey=$( { echo "$srcid"; (cd "$HERE" && cat $PATCHES); } | sha256sum | cut -c1-16)
-key=$( { echo "$srckey $ARCH $PROFILE"; (cd "$HERE" && cat $FRAGMENTS build.sh); } | sha256sum | cut -c1-16)
+srckey=$( { echo "$pkg $srcid"; (cd "$HERE" && cat /dev/null $PATCHES); } | sha256sum | cut -c1-16)
+# The configuration records the pahole version, and kbuild warns on every
+# module build when it differs: a new pahole is a new kernel.
+pahole=$(pahole --version 2>/dev/null || echo none)
+key=$( { echo "$srckey $ARCH $PROFILE $pahole"; (cd "$HERE" && cat $FRAGMENTS build.sh); } |
+	sha256sum | cut -c1-16)
 SRC=$CACHE/src-$srckey
-OUT=$CACHE/linux-$ARCH-$PROFILE-$key
+OUT=$CACHE/linux-$KVER-$ARCH-$PROFILE-$key
 
 mkdir -p "$CACHE"
-exec 9>"$CACHE/.lock-$ARCH-$PROFILE"
+exec 9>"$CACHE/.lock-$KVER-$ARCH-$PROFILE"
 flock 9
 
 if [ -f "$OUT/.done" ]; then
@@ -65,7 +91,7 @@ if [ ! -f "$SRC/.done" ]; then
 	mv "$SRC.tmp" "$SRC"
 fi
 
-log "configuring $ARCH/$PROFILE kernel in $OUT"
+log "configuring the $KVER $ARCH/$PROFILE kernel ($pkg $srcid) in $OUT"
 rm -rf "$OUT"
 mkdir -p "$OUT"
 kmake() { make -s -C "$SRC" O="$OUT" ARCH="$KARCH" CROSS_COMPILE="$CROSS" "$@"; }
