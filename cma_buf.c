@@ -182,7 +182,7 @@ int cma_buf_create(size_t size, s64 index, size_t align)
 	ret = cma_buf_account(size);
 	if (ret)
 		goto err_index;
-	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
+	buf = cma_buf_kzalloc_obj(*buf, GFP_KERNEL);
 	if (!buf) {
 		ret = -ENOMEM;
 		goto err_account;

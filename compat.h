@@ -37,6 +37,16 @@ static inline void cma_buf_vm_flags_set(struct vm_area_struct *vma, vm_flags_t f
 #define CMA_BUF_CLASS_ATTR_CONST
 #endif
 
+/*
+ * "slab: Introduce kmalloc_obj() and family" (in 7.2, not in 6.12): typed
+ * allocations, which checkpatch asks for from then on.
+ */
+#ifdef CMA_BUF_HAVE_KZALLOC_OBJ
+#define cma_buf_kzalloc_obj(obj, gfp)	kzalloc_obj(obj, gfp)
+#else
+#define cma_buf_kzalloc_obj(obj, gfp)	kzalloc(sizeof(obj), gfp)
+#endif
+
 /* 6.2: struct class.devnode() takes a const struct device * */
 #ifdef CMA_BUF_HAVE_CONST_DEVNODE
 #define CMA_BUF_DEVNODE_CONST const

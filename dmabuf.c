@@ -43,7 +43,7 @@ static int cma_buf_dmabuf_attach(struct dma_buf *dmabuf, struct dma_buf_attachme
 	struct cma_buf_attachment *a;
 	int ret;
 
-	a = kzalloc(sizeof(*a), GFP_KERNEL);
+	a = cma_buf_kzalloc_obj(*a, GFP_KERNEL);
 	if (!a)
 		return -ENOMEM;
 	/* Physically contiguous: one segment says it all. */
@@ -192,7 +192,7 @@ int cma_buf_export_dmabuf(struct cma_buf *buf, u64 offset, u64 size, u32 flags)
 	    offset >= buf->size || size > buf->size - offset)
 		return -EINVAL;
 
-	priv = kzalloc(sizeof(*priv), GFP_KERNEL);
+	priv = cma_buf_kzalloc_obj(*priv, GFP_KERNEL);
 	if (!priv)
 		return -ENOMEM;
 	priv->buf = buf;

@@ -28,7 +28,8 @@ static bool cma_buf_maybe_truncated(size_t count)
 }
 
 static ssize_t alloc_store(CMA_BUF_CLASS_CONST struct class *class,
-			   CMA_BUF_CLASS_ATTR_CONST struct class_attribute *attr, const char *buf, size_t count)
+			   CMA_BUF_CLASS_ATTR_CONST struct class_attribute *attr,
+			   const char *buf, size_t count)
 {
 	struct cma_buf_alloc_req req;
 	size_t size, align;
@@ -62,7 +63,8 @@ bad_input:
 static CLASS_ATTR_WO(alloc);
 
 static ssize_t free_store(CMA_BUF_CLASS_CONST struct class *class,
-			  CMA_BUF_CLASS_ATTR_CONST struct class_attribute *attr, const char *buf, size_t count)
+			  CMA_BUF_CLASS_ATTR_CONST struct class_attribute *attr,
+			  const char *buf, size_t count)
 {
 	unsigned int index;
 	int ret;

@@ -36,6 +36,8 @@ header_has linux/mm.h 'define nth_page\(' && have NTH_PAGE
 # 6.4, "mm, treewide: redefine MAX_ORDER sanely"; 6.8, "... rename MAX_ORDER to MAX_PAGE_ORDER"
 header_has linux/mmzone.h '#define MAX_PAGE_ORDER' && have MAX_PAGE_ORDER
 header_has linux/mmzone.h 'MAX_ORDER_NR_PAGES \(1 << MAX_ORDER\)' && have MAX_ORDER_INCLUSIVE
+# "slab: Introduce kmalloc_obj() and family"
+header_has linux/slab.h '#define kzalloc_obj\(' && have KZALLOC_OBJ
 # 5.18, "dma-buf-map: Rename to iosys-map"; 5.11 introduced struct dma_buf_map
 header_has linux/iosys-map.h 'struct iosys_map \{' && have IOSYS_MAP
 header_has linux/dma-buf-map.h 'struct dma_buf_map \{' && have DMA_BUF_MAP
