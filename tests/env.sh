@@ -45,6 +45,14 @@ kernel_kdir() {
 	esac
 }
 
+first_file() { # the first argument that is a file
+	local f
+	for f in "$@"; do
+		[ -f "$f" ] && { echo "$f"; return 0; }
+	done
+	return 1
+}
+
 # kernel_image NAME [ARCH]: the bootable image of kernel NAME.
 kernel_image() {
 	local name dir rel
@@ -53,12 +61,12 @@ kernel_image() {
 	stock-6.1) echo "/boot/vmlinuz-$(stock_release)" ;;
 	stock-6.12)
 		dir=$("$DEBIAN" unpack bookworm "$(debian12_612 linux-image -unsigned)")
-		ls "$dir"/boot/vmlinuz-* | head -n 1
+		first_file "$dir"/boot/vmlinuz-*
 		;;
 	stock-7*)
 		rel=$(unstable_release)
 		dir=$("$DEBIAN" unpack sid "linux-binary-$rel")
-		ls "$dir"/usr/lib/modules/*/vmlinuz "$dir"/boot/vmlinuz-* 2>/dev/null | head -n 1
+		first_file "$dir"/usr/lib/modules/*/vmlinuz "$dir"/boot/vmlinuz-*
 		;;
 	*) echo "$(kernel_kdir "$1" "${2:-x86_64}")/kernel-image" ;;
 	esac
@@ -150,7 +158,9 @@ importer_for() {
 	mkdir -p "$out"
 	(
 		flock 8
-		cp -p "$TOP"/tests/importer/Kbuild "$TOP"/tests/importer/*.c "$out/"
+		mkdir -p "$out/scripts"
+		cp -p "$TOP"/tests/importer/Kbuild "$TOP"/tests/importer/*.c "$TOP/compat.h" "$out/"
+		cp -p "$TOP/scripts/conftest.sh" "$out/scripts/"
 		kmake "$name" "$arch" -s M="$out" modules >&2
 	) 8>"$BUILD/.lock-importer-$arch-$name" || return 1
 	echo "$out/cma_buf_importer.ko"

@@ -17,6 +17,8 @@
 #include <linux/scatterlist.h>
 #include <linux/uaccess.h>
 
+#include "compat.h"
+
 static struct platform_device *importer_pdev;
 static struct dentry *importer_file;
 static DEFINE_MUTEX(importer_lock);
@@ -114,4 +116,4 @@ module_init(importer_init);
 module_exit(importer_exit);
 MODULE_DESCRIPTION("Test-only dma-buf importer for the cma_buf tests");
 MODULE_LICENSE("GPL");
-MODULE_IMPORT_NS(DMA_BUF);
+CMA_BUF_IMPORT_NS_DMA_BUF();

@@ -9,11 +9,12 @@
 #include <linux/mm.h>
 #include <linux/mmzone.h>
 #include <linux/module.h>
+#include <linux/slab.h>
 
 #include "compat.h"
 
 static ssize_t compat_use_show(CMA_BUF_CLASS_CONST struct class *class,
-			       struct class_attribute *attr, char *buf)
+			       CMA_BUF_CLASS_ATTR_CONST struct class_attribute *attr, char *buf)
 {
 	return sysfs_emit(buf, "%d\n", CMA_BUF_MAX_PAGE_ORDER);
 }
@@ -52,6 +53,9 @@ static const struct file_operations compat_use_fops __maybe_unused = {
 
 static int __init compat_use_init(void)
 {
+	struct page **p = cma_buf_kzalloc_obj(*p, GFP_KERNEL);
+
+	kfree(p);
 #ifdef CONFIG_X86
 	pr_info("pat %d\n", cma_buf_pat_enabled());
 #endif

@@ -9,7 +9,7 @@
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../env.sh"
-KDIR=${1:-$(kernel_kdir stock)}
+KDIR=${1:-$(kernel_kdir stock-6.1)}
 EXPECTED=$HERE/install-files.txt
 PREFIX=/usr/local
 
