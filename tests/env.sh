@@ -25,7 +25,7 @@ stock_release() {
 }
 
 # Debian's newest 6.12 flavour package of Debian 12 (PREFIX: linux-headers, ...).
-debian12_612() { "$DEBIAN" newest bookworm "^$1-6\\.12\\.[0-9]+\\+deb12-amd64$2\$"; }
+debian12_612() { "$DEBIAN" newest bookworm "^$1-6\\.12\\.[0-9]+\\+deb12-amd64${2:-}\$"; }
 
 # The chroot that builds modules for Debian unstable's kernels, and the
 # release of its newest 7.x amd64 headers.

@@ -69,14 +69,38 @@ sid_lists() {
 
 lists() { [ "$1" != sid ] || sid_lists; }
 
+# memo SUITE KEY CMD...: CMD's answer, remembered until SUITE's lists change
+# (apt-cache reads the whole list each time: seconds, many times a run).
+memo() {
+	local suite=$1 key=$2 lists stamp file
+	shift 2
+	case "$suite" in
+	sid) lists=$SID/lists ;;
+	*) lists=/var/lib/apt/lists ;;
+	esac
+	stamp=$(stat -c %Y "$lists"/*InRelease 2>/dev/null | sort -n | tail -n 1)
+	file=$CACHE/apt-memo/$suite-${stamp:-0}-$(echo "$key" | sha256sum | cut -c1-16)
+	if [ ! -f "$file" ]; then
+		mkdir -p "$CACHE/apt-memo"
+		"$@" >"$file.$$" && mv "$file.$$" "$file"
+	fi
+	cat "$file"
+}
+
 newest() { # newest SUITE REGEX
 	lists "$1"
+	memo "$1" "newest $2" newest_uncached "$1" "$2"
+}
+newest_uncached() {
 	# shellcheck disable=SC2046
 	apt-cache $(apt_opts "$1") pkgnames | grep -E "$2" | sort -V | tail -n 1
 }
 
 version() { # version SUITE PKG
 	lists "$1"
+	memo "$1" "version $2" version_uncached "$1" "$2"
+}
+version_uncached() {
 	# shellcheck disable=SC2046
 	apt-cache $(apt_opts "$1") show "$2" 2>/dev/null | sed -n 's/^Version: //p' | sort -V |
 		tail -n 1
@@ -117,8 +141,7 @@ unpack() { # unpack SUITE PKG[:ARCH]...
 headers() { # headers SUITE PKG[:ARCH]
 	local suite=$1 spec=$2 name=${2%%:*} depends common kbuild dir hdr
 	lists "$suite"
-	# shellcheck disable=SC2046
-	depends=$(apt-cache $(apt_opts "$suite") show "$name" | sed -n 's/^Depends: //p' | head -n 1)
+	depends=$(memo "$suite" "depends $name" depends_uncached "$suite" "$name")
 	common=$(echo "$depends" | grep -o 'linux-headers-[^ ,]*-common[^ ,]*' | head -n 1)
 	kbuild=$(echo "$depends" | grep -o 'linux-kbuild-[^ ,]*' | head -n 1)
 	[ -n "$common" ] && [ -n "$kbuild" ] || { log "$name: no common headers or kbuild in '$depends'"; exit 1; }
@@ -127,6 +150,11 @@ headers() { # headers SUITE PKG[:ARCH]
 	# The flavour's Makefile includes the common tree by absolute path.
 	sed -i "s|^include /usr/src/|include $dir/usr/src/|" "$hdr/Makefile"
 	echo "$hdr"
+}
+
+depends_uncached() {
+	# shellcheck disable=SC2046
+	apt-cache $(apt_opts "$1") show "$2" | sed -n 's/^Depends: //p' | head -n 1
 }
 
 # The packages of the build chroot; the headers are added by version.
