@@ -43,7 +43,7 @@ vm:
 	tests/vm.sh
 
 vm-run:
-	@test -n "$$CMD" || { echo "usage: make vm-run CMD='...' [EXTRA=dir] [MODPARAMS='...'] [KERNEL=test|stock]"; exit 2; }
+	@test -n "$$CMD" || { echo "usage: make vm-run CMD='...' [EXTRA=dir] [MODPARAMS='...'] [KERNEL=test|stock|bench] [KVER=7|6.12|6.1] [ARCH=x86_64|arm64]"; exit 2; }
 	tests/vm.sh
 
 # Benchmarks against the kernel's CMA heap, on a kernel without debug checks.

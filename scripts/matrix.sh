@@ -6,7 +6,7 @@
 # test kernels. Prints TAP: per cell "W=1 clean", "sparse clean" and the
 # backend the probes chose; exits 1 on any failure.
 #
-#   scripts/matrix.sh [CELL...]    default: every cell (names below)
+#   scripts/matrix.sh [CELL...]    default: the Debian cells (names below)
 set -uo pipefail
 . "$(dirname "$0")/../tests/env.sh"
 OUT=$BUILD/matrix
@@ -62,8 +62,9 @@ cell_setup() {
 	esac
 }
 
-CELLS="6.1-amd64 6.1-arm64 6.12-amd64 6.12-arm64 7-amd64 7-rt-amd64 7-arm64 test-7-x86_64 test-7-arm64
-test-6.12-x86_64"
+# The test kernels' cells (test-*) are not in the default list: make check
+# builds the module with W=1 for every kernel it boots, in the VM legs.
+CELLS="6.1-amd64 6.1-arm64 6.12-amd64 6.12-arm64 7-amd64 7-rt-amd64 7-arm64"
 [ $# -gt 0 ] && CELLS=$*
 n=0 rc=0
 tap() { # tap OK NAME

@@ -57,7 +57,7 @@ for k in "test x86_64" "test arm64" "test-6.12 x86_64"; do
 done
 
 # Host: W=1 and sparse against every kernel's headers, with its compiler.
-say "build matrix (W=1, sparse; Debian 6.1, 6.12, 7.x headers and the test kernels)"
+say "build matrix (W=1, sparse; Debian's 6.1, 6.12 and 7.x headers, amd64, arm64, rt-amd64)"
 "$TOP/scripts/matrix.sh" >"$CHECK/matrix.tap" 2>&1
 record_tap "matrix:" "$CHECK/matrix.tap"
 grep -q '^ok ' "$CHECK/matrix.tap" || { tail -n 20 "$CHECK/matrix.tap"; record fail "matrix: ran"; }
@@ -133,10 +133,18 @@ vm_leg() { # vm_leg NAME KERNEL MODPARAMS TESTS...   VM_ARCH=arm64 for the arm64
 	say "VM leg $leg: $arch kernel $kname, params '$params', suites: $*"
 	out=$CHECK/$leg.out
 	log=$CHECK/$leg.console.log
+	# From scratch, so every file is compiled and every warning shows.
+	rm -rf "$BUILD/mod-$arch-$kname"
 	if ! ko=$(module_for "$kname" "$arch" 2>"$CHECK/$leg.build.log"); then
 		cat "$CHECK/$leg.build.log"
 		record fail "$leg: build module"
 		return
+	fi
+	if grep -qiE 'warning|error' "$CHECK/$leg.build.log"; then
+		cat "$CHECK/$leg.build.log"
+		record fail "$leg: module (and KUnit module) build with W=1 and no warning"
+	else
+		record pass "$leg: module (and KUnit module) build with W=1 and no warning"
 	fi
 	if ! image=$(kernel_image "$kname" "$arch" 2>"$CHECK/$leg.image.log") || [ ! -f "$image" ]; then
 		cat "$CHECK/$leg.image.log"

@@ -197,10 +197,17 @@ static inline long cb_debugfs_ul(const char *area, const char *file)
 	return strtol(buf, NULL, 0);
 }
 
-/* Pages in use in all CMA areas, or -1 where debugfs does not show CMA. */
-static inline long cb_cma_used(void)
+/*
+ * Pages in use in all CMA areas: from debugfs (CONFIG_CMA_DEBUGFS, the test
+ * kernels), else from /sys/kernel/mm/cma/<area>/{total,available}_pages
+ * (CONFIG_CMA_SYSFS, as distribution kernels have it); -1 where neither shows
+ * CMA.
+ */
+#define CB_CMA_SYSFS	"/sys/kernel/mm/cma"
+
+static inline long cb_cma_sum(const char *dir, long (*used_of)(const char *area))
 {
-	DIR *d = opendir(CB_CMA_DEBUGFS);
+	DIR *d = opendir(dir);
 	struct dirent *e;
 	long sum = -1;
 
@@ -211,12 +218,46 @@ static inline long cb_cma_used(void)
 
 		if (e->d_name[0] == '.')
 			continue;
-		used = cb_debugfs_ul(e->d_name, "used");
+		used = used_of(e->d_name);
 		if (used >= 0)
 			sum = (sum < 0 ? 0 : sum) + used;
 	}
 	closedir(d);
 	return sum;
+}
+
+static inline long cb_debugfs_used(const char *area)
+{
+	return cb_debugfs_ul(area, "used");
+}
+
+static inline long cb_sysfs_used(const char *area)
+{
+	char path[256], buf[64];
+	long total, avail;
+
+	snprintf(path, sizeof(path), CB_CMA_SYSFS "/%s/total_pages", area);
+	if (cb_read(path, buf, sizeof(buf)) < 0)
+		return -1;
+	total = strtol(buf, NULL, 0);
+	snprintf(path, sizeof(path), CB_CMA_SYSFS "/%s/available_pages", area);
+	if (cb_read(path, buf, sizeof(buf)) < 0)
+		return -1;
+	avail = strtol(buf, NULL, 0);
+	return total - avail;
+}
+
+static inline long cb_cma_used(void)
+{
+	long used = cb_cma_sum(CB_CMA_DEBUGFS, cb_debugfs_used);
+
+	return used >= 0 ? used : cb_cma_sum(CB_CMA_SYSFS, cb_sysfs_used);
+}
+
+/* Whether debugfs shows the CMA areas' bounds and bitmaps. */
+static inline bool cb_have_cma_debugfs(void)
+{
+	return access(CB_CMA_DEBUGFS, R_OK) == 0;
 }
 
 /*

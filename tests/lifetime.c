@@ -49,7 +49,7 @@ FIXTURE_TEARDOWN(life)
 #define SKIP_IF_NO_CMA_ACCOUNTING() do { \
 	if (self->used0 < 0) \
 		SKIP(return, "data and node checks passed; CMA accounting not " \
-		     "verifiable (no /sys/kernel/debug/cma on this kernel)"); \
+		     "verifiable (neither CMA debugfs nor sysfs on this kernel)"); \
 } while (0)
 
 TEST_F(life, free_while_open_keeps_fd_io_until_close)

@@ -160,6 +160,7 @@ depends_uncached() {
 # The packages of the build chroot; the headers are added by version.
 ROOT_PKGS="gcc gcc-aarch64-linux-gnu make sparse libc6-dev bc bison flex libelf-dev libssl-dev"
 ROOT_PKGS="$ROOT_PKGS perl python3 kmod"
+ROOT_LAYOUT=1
 
 root() {
 	local ver headers key dir tmp
@@ -167,7 +168,8 @@ root() {
 	[ -n "$ver" ] || { log "no linux-headers-7.*-amd64 in unstable"; exit 1; }
 	headers="$ver ${ver%-amd64}-rt-amd64"
 	arm=${ver%-amd64}-arm64
-	key=$( { echo "$ROOT_PKGS $headers"; cat "$0"; } | sha256sum | cut -c1-16)
+	# ROOT_LAYOUT: raise it when the way the root is made changes.
+	key=$(echo "$ROOT_LAYOUT $ROOT_PKGS $headers" | sha256sum | cut -c1-16)
 	dir=$CACHE/sid-root-$key
 	exec 6>"$CACHE/.lock-sid-root"
 	flock 6
