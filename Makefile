@@ -36,8 +36,14 @@ check:
 demo:
 	tests/demo.sh
 
+# checkpatch --strict of 6.1, 6.12 and 7.x over the sources git tracks.
 lint:
 	scripts/lint.sh
+
+# W=1 and sparse against Debian's 6.1, 6.12 and 7.x headers (amd64, arm64,
+# rt-amd64), each with its kernel's compiler.
+matrix:
+	scripts/matrix.sh
 
 vm:
 	tests/vm.sh
@@ -136,6 +142,6 @@ dkms-uninstall:
 	dkms remove cma_buf/$(VERSION) --all
 	rm -rf $(DKMS_SRC)
 
-.PHONY: all kdir-check modules modules_install clean kernel check demo lint vm vm-run bench stress tools \
+.PHONY: all kdir-check modules modules_install clean kernel check demo lint matrix vm vm-run bench stress tools \
 	install install-module install-tools install-data uninstall dkms-source dkms-install \
 	dkms-uninstall

@@ -46,6 +46,10 @@ if ! "$TOP/scripts/deps.sh" --arch arm64 >"$CHECK/deps.log" 2>&1; then
 	finish
 fi
 
+# The unstable chroot (Debian's 7.x headers and gcc 16) is mostly download
+# and unpacking: make it beside the kernel builds; its users wait for it.
+"$DEBIAN" root >"$CHECK/unstable-root.log" 2>&1 &
+
 say "test kernels (cached after the first build)"
 for k in "test x86_64" "test arm64" "test-6.12 x86_64"; do
 	set -- $k
