@@ -40,19 +40,17 @@ cell_setup() {
 		WANT=dma
 		;;
 	7-amd64 | 7-rt-amd64 | 7-arm64)
-		root=$(unstable_root) || return 1
-		KM_MAKE="$DEBIAN run make"
-		export CMA_BUF_ROOT_BINDS="$TOP"
-		p=$(unstable_release)
-		KM_CROSS=()
+		# The stock 7.x kernel's chroot and make; the flavour's tree beside it.
+		kmake_setup stock-7 x86_64 || return 1
+		p=${KM_KDIR%-amd64}
 		case "$1" in
-		7-amd64) KM_KDIR=/usr/src/linux-headers-$p ;;
-		7-rt-amd64) KM_KDIR=/usr/src/linux-headers-${p%-amd64}-rt-amd64 ;;
+		7-rt-amd64) KM_KDIR=$p-rt-amd64 ;;
 		7-arm64)
-			KM_KDIR=/usr/src/linux-headers-${p%-amd64}-arm64
+			KM_KDIR=$p-arm64
 			KM_CROSS=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
 			;;
 		esac
+		root=$(unstable_root)
 		[ -d "$root$KM_KDIR" ] || { echo "matrix: no $KM_KDIR in $root" >&2; return 1; }
 		;;
 	test-7-x86_64) kmake_setup test-7 x86_64 ;;
