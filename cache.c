@@ -146,7 +146,7 @@ void cma_buf_reset_cache(struct cma_buf *buf)
  * memory; the price is that uncached and writecombine are the same memory
  * type there.
  */
-static pgprot_t cma_buf_pgprot(pgprot_t prot, u32 mode)
+pgprot_t cma_buf_pgprot(pgprot_t prot, u32 mode)
 {
 	switch (mode) {
 	case CMA_BUF_UNCACHED:
@@ -158,103 +158,20 @@ static pgprot_t cma_buf_pgprot(pgprot_t prot, u32 mode)
 	}
 }
 
-/* Count mappings (split, copied at fork, moved by mremap: each VMA). */
-static void cma_buf_vm_open(struct vm_area_struct *vma)
-{
-	struct cma_buf *buf = vma->vm_private_data;
-
-	atomic_inc(&buf->mappings);
-}
-
-static void cma_buf_vm_close(struct vm_area_struct *vma)
-{
-	struct cma_buf *buf = vma->vm_private_data;
-
-	atomic_dec(&buf->mappings);
-}
-
-static const struct vm_operations_struct cma_buf_vm_ops = {
-	.open = cma_buf_vm_open,
-	.close = cma_buf_vm_close,
-};
-
-/*
- * x86 PAT kernels that track remapped ranges with VM_PAT (6.1.y among them)
- * WARN when remap_pfn_range() fails before the mapping's first page is in:
- * its error path reads the memory type back from that page's PTE. The only
- * way it fails there is a page table allocation, so allocate the first
- * page's tables beforehand: a failure then is a plain -ENOMEM, and one later
- * in the range finds the first page mapped and unwinds quietly.
- */
-#ifdef CONFIG_X86_PAT
-static int cma_buf_no_pte_change(pte_t *pte, unsigned long addr, void *data)
-{
-	return 0;
-}
-
-static int cma_buf_prepare_page_tables(struct vm_area_struct *vma)
-{
-	return apply_to_page_range(vma->vm_mm, vma->vm_start, PAGE_SIZE, cma_buf_no_pte_change,
-				   NULL);
-}
-#else
-static int cma_buf_prepare_page_tables(struct vm_area_struct *vma)
-{
-	return 0;
-}
-#endif
-
 /**
- * cma_buf_mmap_range() - map pages of a buffer into a shared mapping
- * @buf:	the buffer
- * @vma:	the mapping; vm_pgoff counts from @first
- * @mode:	cache mode of this mapping, or CMA_BUF_MODE_OF_BUFFER
- * @first:	first page of the range the mapping may see
- * @npages:	pages in that range
+ * cma_buf_check_mapping_mode() - may a mapping of this mode be made now?
+ * @buf:	the buffer, its lock held
+ * @mode:	the mapping's cache mode
  *
- * Return: 0, -EINVAL for a private mapping, one outside the range, or one
- * whose mode the architecture cannot give (see above), or -ENOMEM.
+ * Return: 0, or -EINVAL where the architecture gives a mapping of RAM the
+ * buffer's memory type whatever it asks for (see above) and @mode is not it.
  */
-int cma_buf_mmap_range(struct cma_buf *buf, struct vm_area_struct *vma, u32 mode,
-		       unsigned long first, unsigned long npages)
+int cma_buf_check_mapping_mode(struct cma_buf *buf, u32 mode)
 {
-	unsigned long off = vma->vm_pgoff;
-	unsigned long count = vma_pages(vma);
-	int ret;
-
-	/* A private mapping would copy pages on write: not the device's memory. */
-	if (!(vma->vm_flags & VM_MAYSHARE))
+	lockdep_assert_held(&buf->lock);
+	if (cma_buf_memtype_follows_linear_map() && mode != buf->cache)
 		return -EINVAL;
-	/* Overflow-safe: never off + count > npages. */
-	if (off >= npages || count > npages - off)
-		return -EINVAL;
-
-	mutex_lock(&buf->lock);
-	if (mode == CMA_BUF_MODE_OF_BUFFER)
-		mode = buf->cache;
-	if (cma_buf_memtype_follows_linear_map() && mode != buf->cache) {
-		mutex_unlock(&buf->lock);
-		return -EINVAL;
-	}
-	vma->vm_page_prot = cma_buf_pgprot(vma->vm_page_prot, mode);
-	/* No growing past the buffer with mremap, no buffers in core dumps. */
-	cma_buf_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
-	/*
-	 * The buffer is contiguous and resident: map it whole now rather than
-	 * take a fault per page later.
-	 */
-	ret = cma_buf_prepare_page_tables(vma);
-	if (!ret)
-		ret = remap_pfn_range(vma, vma->vm_start, page_to_pfn(buf->pages) + first + off,
-				      count << PAGE_SHIFT, vma->vm_page_prot);
-	if (!ret) {
-		/* The file (or dma-buf) the mapping pins keeps buf alive. */
-		vma->vm_private_data = buf;
-		vma->vm_ops = &cma_buf_vm_ops;
-		atomic_inc(&buf->mappings);
-	}
-	mutex_unlock(&buf->lock);
-	return ret;
+	return 0;
 }
 
 /**

@@ -154,11 +154,33 @@ static int cma_buf_from_region(struct cma_buf *buf)
 	return 0;
 }
 
+/*
+ * Without an alignment asked for, a buffer of 2 MiB or more starts on a
+ * 2 MiB boundary if the allocator has such a place (EINVAL: it cannot
+ * promise one; ENOMEM: none free), so mappings of it can use PMD entries;
+ * otherwise it starts where it can, as any buffer.
+ */
+static int cma_buf_backend_alloc(struct cma_buf *buf, size_t align)
+{
+	int ret;
+
+	if (align)
+		return buf->backend->alloc(buf, align);
+	if (buf->size >= PMD_SIZE) {
+		ret = buf->backend->alloc(buf, PMD_SIZE);
+		if (ret != -EINVAL && ret != -ENOMEM)
+			return ret;
+	}
+	return buf->backend->alloc(buf, PAGE_SIZE);
+}
+
 /**
  * cma_buf_create() - allocate a zeroed buffer and publish it
  * @size:	bytes, a whole number of pages
  * @index:	the N of cma_bufN, or CMA_BUF_INDEX_ANY for the lowest free one
- * @align:	physical alignment, a power of two, at least PAGE_SIZE
+ * @align:	physical alignment, a power of two, at least PAGE_SIZE; 0 for
+ *		the default: 2 MiB for buffers of 2 MiB or more where the
+ *		allocator can give it (huge mappings need it), else a page
  *
  * Return: the index, or -EINVAL (index out of range, alignment the backend
  * cannot guarantee), -EEXIST (index taken), -ENOSPC (over max_buffers or
@@ -194,7 +216,7 @@ int cma_buf_create(size_t size, s64 index, size_t align)
 	if (cma_buf_should_fail_alloc(size))
 		ret = -ENOMEM;
 	else
-		ret = buf->backend->alloc(buf, align);
+		ret = cma_buf_backend_alloc(buf, align);
 	if (ret)
 		goto err_free;
 	ret = cma_buf_from_region(buf);

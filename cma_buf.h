@@ -14,6 +14,8 @@
 #include <linux/mutex.h>
 #include <linux/types.h>
 
+#include "compat.h"
+
 struct file;
 
 struct cma_buf_backend;
@@ -101,10 +103,18 @@ static inline void cma_buf_of_unregister(void) { }
 extern const char * const cma_buf_cache_names[];
 int cma_buf_set_cache(struct cma_buf *buf, u32 mode);
 void cma_buf_reset_cache(struct cma_buf *buf);
-int cma_buf_mmap_range(struct cma_buf *buf, struct vm_area_struct *vma, u32 mode,
-		       unsigned long first, unsigned long npages);
+pgprot_t cma_buf_pgprot(pgprot_t prot, u32 mode);
+int cma_buf_check_mapping_mode(struct cma_buf *buf, u32 mode);
 int cma_buf_sync(struct cma_buf *buf, u64 offset, u64 size, enum dma_data_direction dir,
 		 bool for_device);
+
+/* map.c */
+int cma_buf_map(struct cma_buf *buf, struct cma_buf_map_target *t, u32 mode, unsigned long first,
+		unsigned long npages);
+int cma_buf_map_vma(struct cma_buf *buf, struct vm_area_struct *vma, u32 mode,
+		    unsigned long first, unsigned long npages);
+unsigned long cma_buf_get_unmapped_area(struct file *file, unsigned long addr, unsigned long len,
+					unsigned long pgoff, unsigned long flags);
 
 /* dmabuf.c */
 int cma_buf_export_dmabuf(struct cma_buf *buf, u64 offset, u64 size, u32 flags);

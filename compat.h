@@ -177,4 +177,226 @@ static inline struct cma *cma_buf_dev_cma_area(struct device *dev)
 }
 #endif
 
+/*
+ * Huge PFN maps, 6.12 ("mm: Support huge pfnmaps"): a VM_PFNMAP mapping may
+ * hold PMD (x86-64, arm64) and PUD (x86-64) entries, inserted from
+ * vm_ops->huge_fault(). The architecture selects these symbols only with
+ * transparent huge pages, which the inserts need. 6.17, "mm: Remove pXX_devmap
+ * page table bit and pfn_t type": the inserts take a plain pfn.
+ */
+#ifdef CONFIG_ARCH_SUPPORTS_PMD_PFNMAP
+/* map.c's handler, where vm_ops->huge_fault() can map PFNs */
+#define CMA_BUF_VM_OPS_HUGE_FAULT	.huge_fault = cma_buf_vm_huge_fault,
+#ifdef CMA_BUF_HAVE_PFN_T
+#include <linux/pfn_t.h>
+#define cma_buf_huge_pfn(pfn)		__pfn_to_pfn_t(pfn, PFN_DEV)
+#else
+#define cma_buf_huge_pfn(pfn)		(pfn)
+#endif
+#else
+#define CMA_BUF_VM_OPS_HUGE_FAULT
+#endif
+
+static inline bool cma_buf_have_huge_pfnmap(void)
+{
+	return IS_ENABLED(CONFIG_ARCH_SUPPORTS_PMD_PFNMAP);
+}
+
+/* The largest huge entry the architecture maps PFNs with, 0 for none. */
+static inline unsigned long cma_buf_huge_pfnmap_max_size(void)
+{
+#if defined(CONFIG_ARCH_SUPPORTS_PUD_PFNMAP)
+	return PUD_SIZE;
+#elif defined(CONFIG_ARCH_SUPPORTS_PMD_PFNMAP)
+	return PMD_SIZE;
+#else
+	return 0;
+#endif
+}
+
+/* One entry of PAGE_SIZE << @order at the fault; VM_FAULT_FALLBACK if none. */
+static inline vm_fault_t cma_buf_insert_pfn_order(struct vm_fault *vmf, unsigned long pfn,
+						  unsigned int order, bool write)
+{
+	if (!order)
+		return vmf_insert_pfn(vmf->vma, vmf->address, pfn);
+#ifdef CONFIG_ARCH_SUPPORTS_PMD_PFNMAP
+	if (order == PMD_SHIFT - PAGE_SHIFT)
+		return vmf_insert_pfn_pmd(vmf, cma_buf_huge_pfn(pfn), write);
+#endif
+#ifdef CONFIG_ARCH_SUPPORTS_PUD_PFNMAP
+	if (order == PUD_SHIFT - PAGE_SHIFT)
+		return vmf_insert_pfn_pud(vmf, cma_buf_huge_pfn(pfn), write);
+#endif
+	return VM_FAULT_FALLBACK;
+}
+
+/*
+ * The process's own choice of an address, as f_op->get_unmapped_area() is
+ * expected to fall back to: 6.10, "mm: switch mm->get_unmapped_area() to a
+ * flag" added mm_get_unmapped_area(mm, ...); 6.19 dropped its mm argument.
+ */
+#include <linux/sched/mm.h>
+static inline unsigned long cma_buf_default_unmapped_area(struct file *file, unsigned long addr,
+							  unsigned long len, unsigned long pgoff,
+							  unsigned long flags)
+{
+#if defined(CMA_BUF_HAVE_MM_GET_UNMAPPED_AREA)
+	return mm_get_unmapped_area(file, addr, len, pgoff, flags);
+#elif defined(CMA_BUF_HAVE_MM_GET_UNMAPPED_AREA_MM)
+	return mm_get_unmapped_area(current->mm, file, addr, len, pgoff, flags);
+#else
+	return current->mm->get_unmapped_area(file, addr, len, pgoff, flags);
+#endif
+}
+
+/*
+ * How a mapping is described while it is being made. 6.16 added
+ * f_op->mmap_prepare(struct vm_area_desc *), the kernel's way from then on,
+ * and 7.1 vm_ops->mapped(), called once the mapping exists: the first
+ * moment a mapping may be counted. Where both exist the node uses
+ * mmap_prepare and a dma-buf's mmap() (still handed a VMA) goes through
+ * the kernel's own bridge, so map.c is written once against a
+ * struct cma_buf_map_target: the descriptor there, the VMA itself before.
+ */
+/* map.c: remap_pfn_range() of a whole VMA, as this kernel needs it done. */
+int cma_buf_remap_vma(struct vm_area_struct *vma, unsigned long pfn);
+
+#ifdef CMA_BUF_HAVE_MMAP_PREPARE
+#define cma_buf_map_target		vm_area_desc
+/* map.c's count of a mapping that exists */
+#define CMA_BUF_VM_OPS_MAPPED		.mapped = cma_buf_vm_mapped,
+
+static inline bool cma_buf_map_counted_when_mapped(void)
+{
+	return true;
+}
+
+static inline unsigned long cma_buf_target_pgoff(struct cma_buf_map_target *t)
+{
+	return t->pgoff;
+}
+
+static inline void cma_buf_target_set_pgoff(struct cma_buf_map_target *t, unsigned long pgoff)
+{
+	t->pgoff = pgoff;
+}
+
+static inline unsigned long cma_buf_target_pages(struct cma_buf_map_target *t)
+{
+	return vma_desc_pages(t);
+}
+
+static inline bool cma_buf_target_shared(struct cma_buf_map_target *t)
+{
+	return vma_desc_test(t, VMA_MAYSHARE_BIT);
+}
+
+static inline pgprot_t *cma_buf_target_prot(struct cma_buf_map_target *t)
+{
+	return &t->page_prot;
+}
+
+/* PFNs, no growing past the buffer with mremap, no buffers in core dumps. */
+static inline void cma_buf_target_set_pfnmap(struct cma_buf_map_target *t)
+{
+	vma_desc_set_flags(t, VMA_IO_BIT, VMA_PFNMAP_BIT, VMA_DONTEXPAND_BIT, VMA_DONTDUMP_BIT);
+}
+
+static inline void cma_buf_target_set_ops(struct cma_buf_map_target *t,
+					  const struct vm_operations_struct *ops, void *data)
+{
+	t->vm_ops = ops;
+	t->private_data = data;
+}
+
+/* Map it all once the mapping exists (remap_pfn_range() underneath). */
+static inline int cma_buf_target_remap(struct cma_buf_map_target *t, unsigned long pfn)
+{
+	mmap_action_remap_full(t, pfn);
+	return 0;
+}
+
+/* mmap.c's cma_buf_mmap(), as the node's mmap_prepare */
+#define CMA_BUF_DEFINE_MMAP_PREPARE					\
+	static int cma_buf_mmap_prepare(struct vm_area_desc *desc)	\
+	{								\
+		return cma_buf_mmap(desc->file, desc);			\
+	}
+#define CMA_BUF_FOPS_MMAP		.mmap_prepare = cma_buf_mmap_prepare,
+
+/* A VMA handed to an old-style mmap() (a dma-buf's), made as above. */
+static inline int cma_buf_map_target_vma(struct vm_area_struct *vma,
+					 int (*prepare)(struct cma_buf_map_target *t, void *arg),
+					 void *arg)
+{
+	struct vm_area_desc desc;
+	int ret;
+
+	compat_set_desc_from_vma(&desc, vma->vm_file, vma);
+	ret = prepare(&desc, arg);
+	return ret ?: __compat_vma_mmap(&desc, vma);
+}
+#else
+#define cma_buf_map_target		vm_area_struct
+#define CMA_BUF_VM_OPS_MAPPED
+
+static inline bool cma_buf_map_counted_when_mapped(void)
+{
+	return false;
+}
+
+static inline unsigned long cma_buf_target_pgoff(struct cma_buf_map_target *t)
+{
+	return t->vm_pgoff;
+}
+
+static inline void cma_buf_target_set_pgoff(struct cma_buf_map_target *t, unsigned long pgoff)
+{
+	t->vm_pgoff = pgoff;
+}
+
+static inline unsigned long cma_buf_target_pages(struct cma_buf_map_target *t)
+{
+	return vma_pages(t);
+}
+
+static inline bool cma_buf_target_shared(struct cma_buf_map_target *t)
+{
+	return t->vm_flags & VM_MAYSHARE;
+}
+
+static inline pgprot_t *cma_buf_target_prot(struct cma_buf_map_target *t)
+{
+	return &t->vm_page_prot;
+}
+
+static inline void cma_buf_target_set_pfnmap(struct cma_buf_map_target *t)
+{
+	cma_buf_vm_flags_set(t, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
+}
+
+static inline void cma_buf_target_set_ops(struct cma_buf_map_target *t,
+					  const struct vm_operations_struct *ops, void *data)
+{
+	t->vm_ops = ops;
+	t->vm_private_data = data;
+}
+
+static inline int cma_buf_target_remap(struct cma_buf_map_target *t, unsigned long pfn)
+{
+	return cma_buf_remap_vma(t, pfn);
+}
+
+#define CMA_BUF_DEFINE_MMAP_PREPARE
+#define CMA_BUF_FOPS_MMAP		.mmap = cma_buf_mmap,
+
+static inline int cma_buf_map_target_vma(struct vm_area_struct *vma,
+					 int (*prepare)(struct cma_buf_map_target *t, void *arg),
+					 void *arg)
+{
+	return prepare(vma, arg);
+}
+#endif
+
 #endif /* _CMA_BUF_COMPAT_H */

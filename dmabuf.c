@@ -131,8 +131,7 @@ static int cma_buf_dmabuf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vm
 {
 	struct cma_buf_export_priv *priv = dmabuf->priv;
 
-	return cma_buf_mmap_range(priv->buf, vma, CMA_BUF_MODE_OF_BUFFER, priv->first,
-				  priv->npages);
+	return cma_buf_map_vma(priv->buf, vma, CMA_BUF_MODE_OF_BUFFER, priv->first, priv->npages);
 }
 
 static int cma_buf_dmabuf_vmap(struct dma_buf *dmabuf, struct cma_buf_vmap_map *map)

@@ -32,14 +32,16 @@ static int cma_buf_release_file(struct inode *inode, struct file *file)
 	return 0;
 }
 
-static int cma_buf_mmap(struct file *file, struct vm_area_struct *vma)
+static int cma_buf_mmap(struct file *file, struct cma_buf_map_target *t)
 {
 	struct cma_buf *buf = file->private_data;
 	/* O_SYNC asks for an uncached mapping, as /dev/mem gives one. */
 	u32 mode = file->f_flags & O_SYNC ? CMA_BUF_UNCACHED : CMA_BUF_MODE_OF_BUFFER;
 
-	return cma_buf_mmap_range(buf, vma, mode, 0, cma_buf_nr_pages(buf));
+	return cma_buf_map(buf, t, mode, 0, cma_buf_nr_pages(buf));
 }
+
+CMA_BUF_DEFINE_MMAP_PREPARE
 
 static ssize_t cma_buf_copy_iter(struct kiocb *iocb, struct iov_iter *iter, bool write)
 {
@@ -94,7 +96,8 @@ const struct file_operations cma_buf_fops = {
 	.owner = THIS_MODULE,
 	.open = cma_buf_open,
 	.release = cma_buf_release_file,
-	.mmap = cma_buf_mmap,
+	CMA_BUF_FOPS_MMAP
+	.get_unmapped_area = cma_buf_get_unmapped_area,
 	.read_iter = cma_buf_read_iter,
 	.write_iter = cma_buf_write_iter,
 	.llseek = cma_buf_llseek,

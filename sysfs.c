@@ -46,7 +46,7 @@ static ssize_t alloc_store(CMA_BUF_CLASS_CONST struct class *class,
 		goto bad_input;
 	}
 	size = PAGE_ALIGN((size_t)req.size);
-	align = max_t(size_t, req.align, PAGE_SIZE);
+	align = req.align ? max_t(size_t, req.align, PAGE_SIZE) : 0;
 
 	/* Keep the module from unloading under a half-made buffer. */
 	if (!try_module_get(THIS_MODULE))

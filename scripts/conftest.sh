@@ -45,4 +45,13 @@ header_has linux/dma-buf-map.h 'struct dma_buf_map \{' && have DMA_BUF_MAP
 [ -f "$src/arch/x86/include/asm/memtype.h" ] && have ASM_MEMTYPE_H
 # 5.10, "dma-mapping: merge <linux/dma-contiguous.h> into <linux/dma-map-ops.h>"
 header_has linux/dma-map-ops.h 'dev_get_cma_area' && have DMA_MAP_OPS_H
+# 6.16, "mm: introduce new .mmap_prepare() file callback"; 7.1, vm_ops->mapped(), which
+# counting mappings needs; the bridge for an mmap() handed a VMA comes with them.
+header_has linux/mm.h 'int \(\*mapped\)\(unsigned long start' &&
+	header_has linux/fs.h 'int __compat_vma_mmap\(struct vm_area_desc' && have MMAP_PREPARE
+# 6.17, "mm: Remove pXX_devmap page table bit and pfn_t type"
+[ -f "$src/include/linux/pfn_t.h" ] && have PFN_T
+# 6.10, "mm: switch mm->get_unmapped_area() to a flag"; the mm argument went later
+header_has linux/sched/mm.h 'mm_get_unmapped_area\(struct mm_struct \*mm' && have MM_GET_UNMAPPED_AREA_MM
+header_has linux/sched/mm.h 'mm_get_unmapped_area\(struct file' && have MM_GET_UNMAPPED_AREA
 exit 0

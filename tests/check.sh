@@ -196,7 +196,7 @@ vm_leg() { # vm_leg NAME KERNEL MODPARAMS TESTS...   VM_ARCH=arm64 for the arm64
 # suites that need neither debug checks nor /dev/mem on the stock kernels;
 # the ABI and lifetime suites (and the rest, where the kernel gives it) on
 # every other kernel x backend.
-SUITE="kunit basic backend cache dmabuf access abi lifetime"
+SUITE="kunit basic backend cache dmabuf huge access abi lifetime"
 VM_EXTRA=$CLI_DIR VM_EXTRA_CMD=/extra/cli-test.sh vm_leg 7-cma test-7 "backend=cma" $SUITE
 vm_leg 7-dma test-7 "backend=dma" $SUITE
 vm_leg 7-stock stock-7 "backend=cma" $SUITE

@@ -391,6 +391,59 @@ static void sc_mmap_dmabuf(struct fctx *c)
 	sc_mmap(c, true);
 }
 
+/*
+ * The first touches of a mapping: its page faults take the page tables
+ * (a PMD entry for a lined-up 2 MiB block, 4 KiB entries after
+ * MADV_NOHUGEPAGE or where nothing lines up). A failed table allocation is
+ * VM_FAULT_OOM, which the architecture retries: the writes must land, in
+ * the buffer's own pages, whatever failed on the way.
+ */
+static void sc_touch(struct fctx *c, bool small)
+{
+	static const size_t offs[] = { 0, 5 * CB_PAGE, 2 * CB_MIB + 77, 4 * CB_MIB - 1 };
+	size_t len = 4 * CB_MIB;
+	uint8_t got;
+	uint8_t *p;
+
+	snprintf(c->what, sizeof(c->what), "first touch (%s entries)", small ? "4K" : "huge");
+	if (prep_buffer(c, "4M", true))
+		goto out;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, c->fd, 0);
+	fz_result(OP_MMAP, p == MAP_FAILED ? errno : 0, "mmap");
+	if (p == MAP_FAILED) {
+		fz_fail("%s: prepare: mmap: %s", c->what, strerror(errno));
+		goto out;
+	}
+	c->map = p;
+	c->maplen = len;
+	if (small)
+		madvise(p, len, MADV_NOHUGEPAGE);
+	inject_on(c);
+	for (size_t i = 0; i < sizeof(offs) / sizeof(offs[0]); i++)
+		p[offs[i]] = 0xa0 + i;
+	if (inject_off(c))
+		fz_st->faults++;
+	judge(c, OP_MMAP, 0, only_enomem);
+	for (size_t i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
+		if (pread(c->fd, &got, 1, offs[i]) != 1 || got != 0xa0 + i)
+			fz_fail("%s: byte at 0x%zx reads 0x%x through the node, wrote 0x%zx", c->what,
+				offs[i], got, 0xa0 + i);
+	}
+out:
+	undo(c);
+	check_clean(c, "after munmap, close and free");
+}
+
+static void sc_touch_huge(struct fctx *c)
+{
+	sc_touch(c, false);
+}
+
+static void sc_touch_small(struct fctx *c)
+{
+	sc_touch(c, true);
+}
+
 /* The test importer attaches and maps: the exporter's attach path. */
 static void sc_attach(struct fctx *c)
 {
@@ -663,6 +716,8 @@ static const struct scenario scenarios[] = {
 	{ "open", sc_open, true },
 	{ "mmap", sc_mmap_cma, true },
 	{ "mmap dma-buf", sc_mmap_dmabuf, true },
+	{ "first touch huge", sc_touch_huge, true },
+	{ "first touch 4K", sc_touch_small, true },
 	{ "sync", sc_sync, true },
 	{ "free", sc_free, true },
 	{ "cache wc->cached", sc_cache_wc_cached, true },

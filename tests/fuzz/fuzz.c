@@ -469,6 +469,13 @@ static void op_mmap(void)
 		off = 0;
 		len = 0;
 		break;
+	case 3: /* whole, where it can take huge entries; the splitting ops follow */
+		if (f->size >= 2 * CB_MIB) {
+			off = 0;
+			len = f->size;
+			break;
+		}
+		/* fall through */
 	default: /* inside */
 		off = R(f->size / CB_PAGE) * CB_PAGE;
 		len = (1 + R((f->size - off) / CB_PAGE)) * CB_PAGE;
@@ -489,11 +496,12 @@ static void op_mmap(void)
 		fz_fail("mmap off %zu len %zu of a %zu byte buffer succeeded", off, len, f->size);
 	maps[nmaps++] = (struct fz_map){ p, len, f->phys ? f->phys + off : 0, f->own,
 					 !!(prot & PROT_WRITE), f->writable };
-	/* Touch it at once: the whole range must be there. */
+	/* Touch it at once: the whole range must be there, a byte every 2 MiB. */
 	if (maps[nmaps - 1].phys)
 		rec_check(p, maps[nmaps - 1].phys, len < 65536 ? len : 65536, "new mapping");
-	else
-		(void)*(volatile uint8_t *)(p + len - 1);
+	for (size_t o = 0; o < len; o += 2 * CB_MIB)
+		(void)*(volatile uint8_t *)(p + o);
+	(void)*(volatile uint8_t *)(p + len - 1);
 	fz_result(OP_TOUCH, 0, "touch");
 }
 
