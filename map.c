@@ -90,6 +90,17 @@ static unsigned long cma_buf_vma_pfn(struct vm_area_struct *vma, unsigned long a
 }
 
 /*
+ * Entries are made dirty (and writable, where the mapping is): nothing
+ * tracks the dirtiness of these pages, and a CPU without hardware dirty
+ * bits (arm64 before ARMv8.1) would otherwise take a second fault per page
+ * on the first write to each.
+ */
+static pgprot_t cma_buf_fault_prot(struct vm_area_struct *vma)
+{
+	return pte_pgprot(pte_mkdirty(pfn_pte(0, vma->vm_page_prot)));
+}
+
+/*
  * A 4 KiB fault: the faulting page, then the rest of its 2 MiB block inside
  * the mapping. The core asks here when no huge entry fits: the block is not
  * whole in the mapping, its virtual and physical offsets differ, or the PMD
@@ -100,16 +111,17 @@ static vm_fault_t cma_buf_map_block(struct vm_fault *vmf)
 	struct vm_area_struct *vma = vmf->vma;
 	unsigned long start = max(ALIGN_DOWN(vmf->address, PMD_SIZE), vma->vm_start);
 	unsigned long end = min(ALIGN_DOWN(vmf->address, PMD_SIZE) + PMD_SIZE, vma->vm_end);
-	unsigned long addr;
+	unsigned long fault = vmf->address & PAGE_MASK, addr;
+	pgprot_t prot = cma_buf_fault_prot(vma);
 	vm_fault_t ret;
 
-	ret = vmf_insert_pfn(vma, vmf->address, cma_buf_vma_pfn(vma, vmf->address));
+	ret = vmf_insert_pfn_prot(vma, fault, cma_buf_vma_pfn(vma, fault), prot);
 	if (ret != VM_FAULT_NOPAGE)
 		return ret;
 	/* Best effort: a page left out faults in later by itself. */
 	for (addr = start; addr < end; addr += PAGE_SIZE) {
-		if (addr != (vmf->address & PAGE_MASK) &&
-		    vmf_insert_pfn(vma, addr, cma_buf_vma_pfn(vma, addr)) != VM_FAULT_NOPAGE)
+		if (addr != fault &&
+		    vmf_insert_pfn_prot(vma, addr, cma_buf_vma_pfn(vma, addr), prot) != VM_FAULT_NOPAGE)
 			break;
 	}
 	return VM_FAULT_NOPAGE;
@@ -138,7 +150,8 @@ static vm_fault_t __maybe_unused cma_buf_vm_huge_fault(struct vm_fault *vmf, uns
 	pfn = cma_buf_vma_pfn(vma, addr);
 	if (!IS_ALIGNED(pfn, 1UL << order))
 		return VM_FAULT_FALLBACK;
-	return cma_buf_insert_pfn_order(vmf, pfn, order, vmf->flags & FAULT_FLAG_WRITE);
+	/* Dirty and writable at once where the mapping is: see above. */
+	return cma_buf_insert_pfn_order(vmf, pfn, order, vma->vm_flags & VM_WRITE);
 }
 
 static const struct vm_operations_struct cma_buf_vm_ops = {

@@ -7,7 +7,11 @@
  *            vs DMA_HEAP_IOCTL_ALLOC on the default CMA area's heap
  *            vs memset() of an already faulted-in anonymous buffer
  *   touch  - open + mmap + one write per page: cma_buf vs heap dma-buf vs
- *            anonymous memory
+ *            anonymous memory vs the floor (the same write loop over memory
+ *            that is already mapped)
+ *   pt     - page-table bytes per GiB mapped (VmPTE), cma_buf mappings
+ *   random - random 8-byte reads over a 256 MiB cma_buf mapping vs anonymous
+ *            memory (TLB reach)
  *   bw     - memset (write) and u64 sum (read) over a whole cma_buf mapping
  *            vs the same over anonymous memory
  *   free   - "free" write / heap fd close until CMA "used" is back where it was
@@ -149,16 +153,23 @@ static int heap_alloc(size_t size)
 	return d.fd;
 }
 
+/* One write per page: what map_touch() does after its mmap. */
+static void touch_loop(char *p, size_t size)
+{
+	size_t off;
+
+	for (off = 0; off < size; off += page_size)
+		((volatile char *)p)[off] = 1;
+}
+
 static char *map_touch(int fd, size_t size)
 {
 	int flags = fd < 0 ? MAP_PRIVATE | MAP_ANONYMOUS : MAP_SHARED;
 	char *p = mmap(NULL, size, PROT_READ | PROT_WRITE, flags, fd, 0);
-	size_t off;
 
 	if (p == MAP_FAILED)
 		die("mmap");
-	for (off = 0; off < size; off += page_size)
-		p[off] = 1;
+	touch_loop(p, size);
 	return p;
 }
 
@@ -192,7 +203,7 @@ static int reps_for(size_t size)
 static void bench_size(size_t size, uint64_t *anon_buf)
 {
 	uint64_t a_cb[MAX_REPS], a_heap[MAX_REPS], a_ms[MAX_REPS];
-	uint64_t t_cb[MAX_REPS], t_heap[MAX_REPS], t_anon[MAX_REPS];
+	uint64_t t_cb[MAX_REPS], t_heap[MAX_REPS], t_anon[MAX_REPS], t_floor[MAX_REPS];
 	uint64_t f_cb[MAX_REPS], f_heap[MAX_REPS];
 	int reps = reps_for(size), r, fd;
 	long base = cma_used();
@@ -250,6 +261,9 @@ static void bench_size(size_t size, uint64_t *anon_buf)
 		p = map_touch(-1, size);
 		t_anon[r] = now_ns() - t0;
 		munmap(p, size);
+		t0 = now_ns();
+		touch_loop((char *)anon_buf, size);
+		t_floor[r] = now_ns() - t0;
 	}
 	report("alloc", "cma_buf", size, a_cb, reps, "ns");
 	report("alloc", "heap", size, a_heap, reps, "ns");
@@ -257,6 +271,7 @@ static void bench_size(size_t size, uint64_t *anon_buf)
 	report("touch", "cma_buf", size, t_cb, reps, "ns");
 	report("touch", "heap", size, t_heap, reps, "ns");
 	report("touch", "anon", size, t_anon, reps, "ns");
+	report("touch", "floor", size, t_floor, reps, "ns");
 	report("free", "cma_buf", size, f_cb, reps, "ns");
 	report("free", "heap", size, f_heap, reps, "ns");
 }
@@ -428,6 +443,91 @@ static void bench_probe(uint64_t *anon_buf)
 	probe_touch(anon_buf);
 }
 
+static long vm_pte_kb(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long kb = -1;
+
+	if (!f)
+		die("/proc/self/status");
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "VmPTE:", 6))
+			kb = strtol(line + 6, NULL, 10);
+	fclose(f);
+	return kb;
+}
+
+/*
+ * Page tables per GiB mapped: four touched mappings of one 256 MiB buffer,
+ * VmPTE before and after. 4 KiB entries need 2 MiB per GiB, PMD entries
+ * 4 KiB (a page of them maps 1 GiB).
+ */
+static void bench_pt(void)
+{
+	size_t size = 256 * MIB;
+	uint64_t v[1];
+	char *p[4];
+	long before;
+	int fd, i;
+
+	cb_alloc(size, 0);
+	fd = open("/dev/cma_buf0", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		die("open /dev/cma_buf0");
+	before = vm_pte_kb();
+	for (i = 0; i < 4; i++)
+		p[i] = map_touch(fd, size);
+	v[0] = (uint64_t)(vm_pte_kb() - before) * 1024;
+	for (i = 0; i < 4; i++)
+		munmap(p[i], size);
+	close(fd);
+	cb_free(0);
+	report("pt_bytes_per_gib", "cma_buf", 4 * size, v, 1, "B");
+}
+
+static uint64_t random_reads(const uint64_t *p, size_t size, unsigned long n)
+{
+	uint64_t x = 88172645463325252ULL, acc = 0, t0 = now_ns();
+	size_t words = size / 8;
+
+	for (unsigned long i = 0; i < n; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		acc += p[x % words];
+	}
+	sink += acc;
+	return now_ns() - t0;
+}
+
+/* Random reads over 256 MiB, both mappings faulted in before timing. */
+static void bench_random(uint64_t *anon_buf)
+{
+	uint64_t c[MAX_REPS], a[MAX_REPS];
+	size_t size = 256 * MIB;
+	int reps = 7 * rep_scale, r, fd;
+	unsigned long n = 1UL << 20;
+	uint64_t *p;
+
+	if (reps > MAX_REPS)
+		reps = MAX_REPS;
+	cb_alloc(size, 0);
+	fd = open("/dev/cma_buf0", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		die("open /dev/cma_buf0");
+	p = (uint64_t *)map_touch(fd, size);
+	for (r = 0; r < reps; r++) {
+		c[r] = random_reads(p, size, n);
+		a[r] = random_reads(anon_buf, size, n);
+	}
+	munmap(p, size);
+	close(fd);
+	cb_free(0);
+	report("random_read", "cma_buf", size, c, reps, "ns");
+	report("random_read", "anon", size, a, reps, "ns");
+}
+
 int main(int argc, char **argv)
 {
 	static const size_t sizes[] = { 1 * MIB, 4 * MIB, 16 * MIB, 64 * MIB, 256 * MIB };
@@ -458,6 +558,10 @@ int main(int argc, char **argv)
 		bench_bw(64 * MIB, anon_buf);
 	if (!strcmp(only, "all") || !strcmp(only, "scale"))
 		bench_scale();
+	if (!strcmp(only, "all") || !strcmp(only, "pt"))
+		bench_pt();
+	if (!strcmp(only, "all") || !strcmp(only, "random"))
+		bench_random(anon_buf);
 	if (!strcmp(only, "all") || !strcmp(only, "probe"))
 		bench_probe(anon_buf);
 	printf("# done (%llu)\n", (unsigned long long)(sink & 1));

@@ -145,6 +145,13 @@ def main():
         ratio("touch_vs_heap_" + name, med("touch", "cma_buf", size), med("touch", "heap", size))
     for size, name in SIZES:
         ratio("touch_vs_anon_" + name, med("touch", "cma_buf", size), med("touch", "anon", size))
+    for size, name in SIZES:
+        ratio("touch_vs_floor_" + name, med("touch", "cma_buf", size),
+              med("touch", "floor", size))
+    pt = med("pt_bytes_per_gib", "cma_buf", 1 << 30)
+    foms.append(("pt_bytes_per_gib", "NaN" if pt is None else "%d" % pt))
+    ratio("random_read_vs_anon", med("random_read", "cma_buf", 256 << 20),
+          med("random_read", "anon", 256 << 20))
     ratio("write_bw_vs_anon", med("write_bw", "cma_buf", 64 << 20),
           med("write_bw", "anon", 64 << 20))
     ratio("read_bw_vs_anon", med("read_bw", "cma_buf", 64 << 20),

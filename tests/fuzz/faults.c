@@ -398,6 +398,9 @@ static void sc_mmap_dmabuf(struct fctx *c)
  * VM_FAULT_OOM, which the architecture retries: the writes must land, in
  * the buffer's own pages, whatever failed on the way.
  */
+/* 1 GiB aligned, far below the stack and above everything the fuzzer maps */
+#define FAR_FROM_ALL	0x500000000000UL
+
 static void sc_touch(struct fctx *c, bool small)
 {
 	static const size_t offs[] = { 0, 5 * CB_PAGE, 2 * CB_MIB + 77, 4 * CB_MIB - 1 };
@@ -408,7 +411,14 @@ static void sc_touch(struct fctx *c, bool small)
 	snprintf(c->what, sizeof(c->what), "first touch (%s entries)", small ? "4K" : "huge");
 	if (prep_buffer(c, "4M", true))
 		goto out;
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, c->fd, 0);
+	/*
+	 * Alone in its GiB of address space, lined up with the buffer: the
+	 * huge fault itself has to allocate the PMD table (and the PUD's).
+	 */
+	p = mmap((void *)(FAR_FROM_ALL + cb_phys(0) % (2 * CB_MIB)), len, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED_NOREPLACE, c->fd, 0);
+	if (p == MAP_FAILED)
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, c->fd, 0);
 	fz_result(OP_MMAP, p == MAP_FAILED ? errno : 0, "mmap");
 	if (p == MAP_FAILED) {
 		fz_fail("%s: prepare: mmap: %s", c->what, strerror(errno));

@@ -51,6 +51,57 @@ static const struct file_operations compat_use_fops __maybe_unused = {
 	.mmap = compat_use_mmap,
 };
 
+/* The mapping helpers, under the names compat.h expects of map.c and mmap.c. */
+int cma_buf_remap_vma(struct vm_area_struct *vma, unsigned long pfn)
+{
+	return remap_pfn_range(vma, vma->vm_start, pfn, PAGE_SIZE, vma->vm_page_prot);
+}
+
+static int __maybe_unused cma_buf_vm_mapped(unsigned long start, unsigned long end,
+					    pgoff_t pgoff, const struct file *file, void **data)
+{
+	return 0;
+}
+
+static vm_fault_t __maybe_unused cma_buf_vm_huge_fault(struct vm_fault *vmf, unsigned int order)
+{
+	return cma_buf_insert_pfn_order(vmf, 0, order, false);
+}
+
+static const struct vm_operations_struct compat_use_vm_ops __maybe_unused = {
+	CMA_BUF_VM_OPS_MAPPED
+	CMA_BUF_VM_OPS_HUGE_FAULT
+};
+
+static int compat_use_target(struct cma_buf_map_target *t, void *arg)
+{
+	*cma_buf_target_prot(t) = pgprot_writecombine(*cma_buf_target_prot(t));
+	cma_buf_target_set_pfnmap(t);
+	cma_buf_target_set_pgoff(t, cma_buf_target_pgoff(t) + cma_buf_target_pages(t));
+	cma_buf_target_set_ops(t, NULL, arg);
+	if (!cma_buf_target_shared(t) || cma_buf_map_counted_when_mapped())
+		return -EINVAL;
+	return cma_buf_target_remap(t, 0);
+}
+
+static int __maybe_unused cma_buf_mmap(struct file *file, struct cma_buf_map_target *t)
+{
+	return compat_use_target(t, file);
+}
+
+CMA_BUF_DEFINE_MMAP_PREPARE
+
+static const struct file_operations compat_use_map_fops __maybe_unused = {
+	CMA_BUF_FOPS_MMAP
+};
+
+static unsigned long __maybe_unused compat_use_area(struct file *file, struct vm_area_struct *vma)
+{
+	if (!cma_buf_have_huge_pfnmap() || cma_buf_map_target_vma(vma, compat_use_target, NULL))
+		return 0;
+	return cma_buf_default_unmapped_area(file, 0, cma_buf_huge_pfnmap_max_size(), 0, 0);
+}
+
 static int __init compat_use_init(void)
 {
 	struct page **p = cma_buf_kzalloc_obj(*p, GFP_KERNEL);
