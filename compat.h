@@ -318,11 +318,13 @@ static inline int cma_buf_target_remap(struct cma_buf_map_target *t, unsigned lo
 }
 
 /* mmap.c's cma_buf_mmap(), as the node's mmap_prepare */
-#define CMA_BUF_DEFINE_MMAP_PREPARE					\
-	static int cma_buf_mmap_prepare(struct vm_area_desc *desc)	\
-	{								\
-		return cma_buf_mmap(desc->file, desc);			\
-	}
+int cma_buf_mmap(struct file *file, struct cma_buf_map_target *t);
+
+static inline int cma_buf_mmap_prepare(struct vm_area_desc *desc)
+{
+	return cma_buf_mmap(desc->file, desc);
+}
+
 #define CMA_BUF_FOPS_MMAP		.mmap_prepare = cma_buf_mmap_prepare,
 
 /* A VMA handed to an old-style mmap() (a dma-buf's), made as above. */
@@ -388,7 +390,7 @@ static inline int cma_buf_target_remap(struct cma_buf_map_target *t, unsigned lo
 	return cma_buf_remap_vma(t, pfn);
 }
 
-#define CMA_BUF_DEFINE_MMAP_PREPARE
+int cma_buf_mmap(struct file *file, struct cma_buf_map_target *t);
 #define CMA_BUF_FOPS_MMAP		.mmap = cma_buf_mmap,
 
 static inline int cma_buf_map_target_vma(struct vm_area_struct *vma,

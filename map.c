@@ -120,8 +120,10 @@ static vm_fault_t cma_buf_map_block(struct vm_fault *vmf)
 		return ret;
 	/* Best effort: a page left out faults in later by itself. */
 	for (addr = start; addr < end; addr += PAGE_SIZE) {
-		if (addr != fault &&
-		    vmf_insert_pfn_prot(vma, addr, cma_buf_vma_pfn(vma, addr), prot) != VM_FAULT_NOPAGE)
+		if (addr == fault)
+			continue;
+		ret = vmf_insert_pfn_prot(vma, addr, cma_buf_vma_pfn(vma, addr), prot);
+		if (ret != VM_FAULT_NOPAGE)
 			break;
 	}
 	return VM_FAULT_NOPAGE;
@@ -212,6 +214,7 @@ struct cma_buf_map_req {
 
 static int cma_buf_map_prepare(struct cma_buf_map_target *t, void *arg)
 {
+	const struct vm_operations_struct *ops;
 	struct cma_buf_map_req *req = arg;
 	struct cma_buf *buf = req->buf;
 	unsigned long off = cma_buf_target_pgoff(t);
@@ -243,11 +246,13 @@ static int cma_buf_map_prepare(struct cma_buf_map_target *t, void *arg)
 			goto out;
 	}
 	/* The file (or dma-buf) the mapping pins keeps buf alive. */
-	cma_buf_target_set_ops(t, cma_buf_have_huge_pfnmap() ? &cma_buf_vm_ops_by_fault :
-			       &cma_buf_vm_ops,
-			       cma_buf_map_counted_when_mapped() ? cma_buf_map_cookie(buf, mode) : buf);
-	if (!cma_buf_map_counted_when_mapped())
+	ops = cma_buf_have_huge_pfnmap() ? &cma_buf_vm_ops_by_fault : &cma_buf_vm_ops;
+	if (cma_buf_map_counted_when_mapped()) {
+		cma_buf_target_set_ops(t, ops, cma_buf_map_cookie(buf, mode));
+	} else {
+		cma_buf_target_set_ops(t, ops, buf);
 		atomic_inc(&buf->mappings);
+	}
 out:
 	mutex_unlock(&buf->lock);
 	return ret;
@@ -309,14 +314,16 @@ unsigned long cma_buf_get_unmapped_area(struct file *file, unsigned long addr, u
 {
 	struct cma_buf *buf = file->private_data;
 	unsigned long size, ret;
-	phys_addr_t phys;
+	phys_addr_t phys, lead;
 
 	if (addr || (flags & MAP_FIXED) || pgoff >= cma_buf_nr_pages(buf))
 		goto plain;
 	phys = page_to_phys(buf->pages) + ((phys_addr_t)pgoff << PAGE_SHIFT);
-	for (size = cma_buf_huge_pfnmap_max_size(); size >= PMD_SIZE; size >>= PUD_SHIFT - PMD_SHIFT) {
+	for (size = cma_buf_huge_pfnmap_max_size(); size >= PMD_SIZE;
+	     size >>= PUD_SHIFT - PMD_SHIFT) {
 		/* Does a whole block of this size start inside the range? */
-		if (round_up(phys, size) - phys < len && len - (round_up(phys, size) - phys) >= size)
+		lead = round_up(phys, size) - phys;
+		if (lead < len && len - lead >= size)
 			break;
 	}
 	if (size < PMD_SIZE || len > ULONG_MAX - size)

@@ -32,7 +32,8 @@ static int cma_buf_release_file(struct inode *inode, struct file *file)
 	return 0;
 }
 
-static int cma_buf_mmap(struct file *file, struct cma_buf_map_target *t)
+/* The node's mmap(), or what its mmap_prepare() calls (compat.h). */
+int cma_buf_mmap(struct file *file, struct cma_buf_map_target *t)
 {
 	struct cma_buf *buf = file->private_data;
 	/* O_SYNC asks for an uncached mapping, as /dev/mem gives one. */
@@ -40,8 +41,6 @@ static int cma_buf_mmap(struct file *file, struct cma_buf_map_target *t)
 
 	return cma_buf_map(buf, t, mode, 0, cma_buf_nr_pages(buf));
 }
-
-CMA_BUF_DEFINE_MMAP_PREPARE
 
 static ssize_t cma_buf_copy_iter(struct kiocb *iocb, struct iov_iter *iter, bool write)
 {

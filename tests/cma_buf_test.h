@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -23,6 +24,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/cma_buf.h>
 
 #define CB_CLASS	"/sys/class/cma_buf"
 #define CB_CMA_DEBUGFS	"/sys/kernel/debug/cma"
@@ -528,6 +530,16 @@ static inline bool cb_has_vmflag(const char *flags, const char *flag)
 
 	snprintf(want, sizeof(want), " %s ", flag);
 	return strstr(flags, want) != NULL;
+}
+
+/* A dma-buf of [offset, offset + size) of the buffer open on @fd, or -errno. */
+static inline int cb_export(int fd, uint64_t offset, uint64_t size, uint32_t flags)
+{
+	struct cma_buf_export req = { .offset = offset, .size = size, .flags = flags };
+
+	if (ioctl(fd, CMA_BUF_IOC_EXPORT_DMABUF, &req))
+		return -errno;
+	return req.fd;
 }
 
 /* Pipe helpers for tests that step a child process along. */

@@ -14,15 +14,6 @@
 #define IMPORTER	"/sys/kernel/debug/cma_buf_importer"
 #define SIZE		(256 * 1024UL)
 
-static int export(int fd, uint64_t offset, uint64_t size, uint32_t flags)
-{
-	struct cma_buf_export req = { .offset = offset, .size = size, .flags = flags };
-
-	if (ioctl(fd, CMA_BUF_IOC_EXPORT_DMABUF, &req))
-		return -errno;
-	return req.fd;
-}
-
 FIXTURE(dmabuf) {
 	int fd;
 	uint8_t *map;
@@ -48,7 +39,7 @@ FIXTURE_TEARDOWN(dmabuf)
 
 TEST_F(dmabuf, whole_buffer_export_maps_the_same_bytes)
 {
-	int dfd = export(self->fd, 0, 0, O_RDWR | O_CLOEXEC);
+	int dfd = cb_export(self->fd, 0, 0, O_RDWR | O_CLOEXEC);
 	uint8_t *p;
 
 	ASSERT_LE(0, dfd);
@@ -65,7 +56,7 @@ TEST_F(dmabuf, whole_buffer_export_maps_the_same_bytes)
 
 TEST_F(dmabuf, range_export_starts_at_its_offset)
 {
-	int dfd = export(self->fd, 8192, 3 * 4096, O_RDWR);
+	int dfd = cb_export(self->fd, 8192, 3 * 4096, O_RDWR);
 	uint8_t *p;
 
 	ASSERT_LE(0, dfd);
@@ -87,15 +78,15 @@ TEST_F(dmabuf, export_arguments_are_validated)
 {
 	struct cma_buf_export req;
 
-	EXPECT_EQ(-EINVAL, export(self->fd, 1, 4096, O_RDWR));
-	EXPECT_EQ(-EINVAL, export(self->fd, 0, 4095, O_RDWR));
-	EXPECT_EQ(-EINVAL, export(self->fd, SIZE, 4096, O_RDWR));
-	EXPECT_EQ(-EINVAL, export(self->fd, SIZE - 4096, 8192, O_RDWR));
-	EXPECT_EQ(-EINVAL, export(self->fd, 4096, ~0ULL & ~4095ULL, O_RDWR));
-	EXPECT_EQ(-EINVAL, export(self->fd, 4096, 0, O_RDWR));
-	EXPECT_EQ(-EINVAL, export(self->fd, 0, 0, O_WRONLY));
-	EXPECT_EQ(-EINVAL, export(self->fd, 0, 0, O_RDWR | O_APPEND));
-	EXPECT_EQ(-EINVAL, export(self->fd, 0, 0, 0x80000000u));
+	EXPECT_EQ(-EINVAL, cb_export(self->fd, 1, 4096, O_RDWR));
+	EXPECT_EQ(-EINVAL, cb_export(self->fd, 0, 4095, O_RDWR));
+	EXPECT_EQ(-EINVAL, cb_export(self->fd, SIZE, 4096, O_RDWR));
+	EXPECT_EQ(-EINVAL, cb_export(self->fd, SIZE - 4096, 8192, O_RDWR));
+	EXPECT_EQ(-EINVAL, cb_export(self->fd, 4096, ~0ULL & ~4095ULL, O_RDWR));
+	EXPECT_EQ(-EINVAL, cb_export(self->fd, 4096, 0, O_RDWR));
+	EXPECT_EQ(-EINVAL, cb_export(self->fd, 0, 0, O_WRONLY));
+	EXPECT_EQ(-EINVAL, cb_export(self->fd, 0, 0, O_RDWR | O_APPEND));
+	EXPECT_EQ(-EINVAL, cb_export(self->fd, 0, 0, 0x80000000u));
 	memset(&req, 0, sizeof(req));
 	req.reserved = 1;
 	EXPECT_EQ(-1, ioctl(self->fd, CMA_BUF_IOC_EXPORT_DMABUF, &req));
@@ -108,8 +99,8 @@ TEST_F(dmabuf, export_arguments_are_validated)
 
 TEST_F(dmabuf, cloexec_and_access_mode_follow_flags)
 {
-	int a = export(self->fd, 0, 0, O_RDWR | O_CLOEXEC);
-	int b = export(self->fd, 0, 0, O_RDONLY);
+	int a = cb_export(self->fd, 0, 0, O_RDWR | O_CLOEXEC);
+	int b = cb_export(self->fd, 0, 0, O_RDONLY);
 	void *p;
 
 	ASSERT_LE(0, a);
@@ -129,7 +120,7 @@ TEST_F(dmabuf, cloexec_and_access_mode_follow_flags)
 TEST_F(dmabuf, dma_buf_ioctl_sync_brackets_cpu_access)
 {
 	struct dma_buf_sync s = { .flags = DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW };
-	int dfd = export(self->fd, 0, 0, O_RDWR);
+	int dfd = cb_export(self->fd, 0, 0, O_RDWR);
 
 	ASSERT_LE(0, dfd);
 	EXPECT_EQ(0, ioctl(dfd, DMA_BUF_IOCTL_SYNC, &s));
@@ -148,7 +139,7 @@ TEST_F(dmabuf, dma_buf_ioctl_sync_brackets_cpu_access)
 TEST_F(dmabuf, free_keeps_an_exported_buffer_until_its_last_fd)
 {
 	long used0 = cb_cma_used();
-	int dfd = export(self->fd, 0, 0, O_RDWR);
+	int dfd = cb_export(self->fd, 0, 0, O_RDWR);
 	uint8_t *p;
 
 	ASSERT_LE(0, dfd);
@@ -183,7 +174,7 @@ TEST_F(dmabuf, importer_sees_one_segment_at_phys_addr)
 		ASSERT_EQ(0, syscall(SYS_finit_module, mfd, "", 0));
 		close(mfd);
 	}
-	dfd = export(self->fd, 4 * 4096, 16 * 4096, O_RDWR);
+	dfd = cb_export(self->fd, 4 * 4096, 16 * 4096, O_RDWR);
 	ASSERT_LE(0, dfd);
 	snprintf(s, sizeof(s), "%d\n", dfd);
 	ASSERT_EQ(0, cb_write_str(IMPORTER, s));

@@ -239,15 +239,6 @@ static char *smaps_field(const void *addr, const char *key, char *out, size_t le
 	return *out ? out : NULL;
 }
 
-static int export(int fd, uint64_t offset, uint64_t size)
-{
-	struct cma_buf_export req = { .offset = offset, .size = size, .flags = O_RDWR };
-
-	if (ioctl(fd, CMA_BUF_IOC_EXPORT_DMABUF, &req))
-		return -errno;
-	return req.fd;
-}
-
 FIXTURE(huge) {
 	int fd;
 	size_t size;
@@ -594,7 +585,7 @@ TEST_F(huge, free_while_mapped_then_first_touch)
 TEST_F(huge, dmabuf_mappings_are_huge_where_they_line_up)
 {
 	size_t plen = SIZE - HUGE;
-	int whole = export(self->fd, 0, 0), part = export(self->fd, HUGE, plen);
+	int whole = cb_export(self->fd, 0, 0, O_RDWR), part = cb_export(self->fd, HUGE, plen, O_RDWR);
 	uint8_t *map = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, 0);
 	uint8_t *where, *p;
 	char msg[128];

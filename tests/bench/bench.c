@@ -133,6 +133,18 @@ static void cb_alloc(size_t size, int index)
 		;
 }
 
+/* A fresh cma_buf0 of @size, opened read-write. */
+static int cb_alloc_open(size_t size)
+{
+	int fd;
+
+	cb_alloc(size, 0);
+	fd = open("/dev/cma_buf0", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		die("open /dev/cma_buf0");
+	return fd;
+}
+
 static void cb_free(int index)
 {
 	char cmd[32];
@@ -300,10 +312,7 @@ static void bench_bw(size_t size, uint64_t *anon_buf)
 
 	if (reps > MAX_REPS)
 		reps = MAX_REPS;
-	cb_alloc(size, 0);
-	fd = open("/dev/cma_buf0", O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		die("open /dev/cma_buf0");
+	fd = cb_alloc_open(size);
 	p = (uint64_t *)map_touch(fd, size);
 	for (r = 0; r < reps; r++) {
 		t0 = now_ns();
@@ -377,10 +386,7 @@ static void probe_touch(uint64_t *anon_buf)
 
 	if (reps > MAX_REPS)
 		reps = MAX_REPS;
-	cb_alloc(size, 0);
-	fd = open("/dev/cma_buf0", O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		die("open /dev/cma_buf0");
+	fd = cb_alloc_open(size);
 	for (r = 0; r < reps; r++) {
 		t0 = now_ns();
 		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -471,10 +477,7 @@ static void bench_pt(void)
 	long before;
 	int fd, i;
 
-	cb_alloc(size, 0);
-	fd = open("/dev/cma_buf0", O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		die("open /dev/cma_buf0");
+	fd = cb_alloc_open(size);
 	before = vm_pte_kb();
 	for (i = 0; i < 4; i++)
 		p[i] = map_touch(fd, size);
@@ -512,10 +515,7 @@ static void bench_random(uint64_t *anon_buf)
 
 	if (reps > MAX_REPS)
 		reps = MAX_REPS;
-	cb_alloc(size, 0);
-	fd = open("/dev/cma_buf0", O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		die("open /dev/cma_buf0");
+	fd = cb_alloc_open(size);
 	p = (uint64_t *)map_touch(fd, size);
 	for (r = 0; r < reps; r++) {
 		c[r] = random_reads(p, size, n);

@@ -84,12 +84,10 @@ static int compat_use_target(struct cma_buf_map_target *t, void *arg)
 	return cma_buf_target_remap(t, 0);
 }
 
-static int __maybe_unused cma_buf_mmap(struct file *file, struct cma_buf_map_target *t)
+int cma_buf_mmap(struct file *file, struct cma_buf_map_target *t)
 {
 	return compat_use_target(t, file);
 }
-
-CMA_BUF_DEFINE_MMAP_PREPARE
 
 static const struct file_operations compat_use_map_fops __maybe_unused = {
 	CMA_BUF_FOPS_MMAP

@@ -40,7 +40,7 @@ static void zero_memset(struct page *pages, unsigned long n)
 	for (i = 0; i < n; i += SZ_2M >> PAGE_SHIFT) {
 		unsigned long chunk = min(n - i, SZ_2M >> PAGE_SHIFT);
 
-		memset(page_address(nth_page(pages, i)), 0, chunk << PAGE_SHIFT);
+		memset(page_address(pfn_to_page(page_to_pfn(pages) + i)), 0, chunk << PAGE_SHIFT);
 		cond_resched();
 	}
 }
@@ -53,7 +53,7 @@ static void zero_memset64(struct page *pages, unsigned long n)
 	for (i = 0; i < n; i += SZ_2M >> PAGE_SHIFT) {
 		unsigned long chunk = min(n - i, SZ_2M >> PAGE_SHIFT);
 
-		memset64(page_address(nth_page(pages, i)), 0, (chunk << PAGE_SHIFT) / 8);
+		memset64(page_address(pfn_to_page(page_to_pfn(pages) + i)), 0, (chunk << PAGE_SHIFT) / 8);
 		cond_resched();
 	}
 }
@@ -63,7 +63,7 @@ static void zero_clear_page(struct page *pages, unsigned long n)
 	unsigned long i;
 
 	for (i = 0; i < n; i++)
-		clear_page(page_address(nth_page(pages, i)));
+		clear_page(page_address(pfn_to_page(page_to_pfn(pages) + i)));
 }
 
 static int probe_size(struct cma *cma, unsigned long bytes)
