@@ -82,11 +82,10 @@ static int __maybe_unused cma_buf_vm_mapped(unsigned long start, unsigned long e
 	return ret;
 }
 
+/* The mapping's offset is the frame of its first page (see cma_buf_map_prepare()). */
 static unsigned long cma_buf_vma_pfn(struct vm_area_struct *vma, unsigned long addr)
 {
-	struct cma_buf *buf = vma->vm_private_data;
-
-	return page_to_pfn(buf->pages) + vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+	return vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
 }
 
 /*
@@ -237,11 +236,16 @@ static int cma_buf_map_prepare(struct cma_buf_map_target *t, void *arg)
 		goto out;
 	*cma_buf_target_prot(t) = cma_buf_pgprot(*cma_buf_target_prot(t), mode);
 	cma_buf_target_set_pfnmap(t);
-	/* From here on the offset counts from the buffer's first page. */
-	off += req->first;
+	/*
+	 * From here on the offset is the frame of the mapping's first page,
+	 * as remap_pfn_range() makes it for the mappings it may copy: the
+	 * core's huge-page suitability (smaps' THPeligible) then compares
+	 * virtual with physical addresses, which is the rule here.
+	 */
+	off += page_to_pfn(buf->pages) + req->first;
 	cma_buf_target_set_pgoff(t, off);
 	if (!cma_buf_have_huge_pfnmap()) {
-		ret = cma_buf_target_remap(t, page_to_pfn(buf->pages) + off);
+		ret = cma_buf_target_remap(t, off);
 		if (ret)
 			goto out;
 	}
