@@ -214,12 +214,10 @@ static inline unsigned long cma_buf_huge_pfnmap_max_size(void)
 #endif
 }
 
-/* One entry of PAGE_SIZE << @order at the fault; VM_FAULT_FALLBACK if none. */
+/* One huge entry of PAGE_SIZE << @order at the fault; VM_FAULT_FALLBACK if none. */
 static inline vm_fault_t cma_buf_insert_pfn_order(struct vm_fault *vmf, unsigned long pfn,
 						  unsigned int order, bool write)
 {
-	if (!order)
-		return vmf_insert_pfn(vmf->vma, vmf->address, pfn);
 #ifdef CONFIG_ARCH_SUPPORTS_PMD_PFNMAP
 	if (order == PMD_SHIFT - PAGE_SHIFT)
 		return vmf_insert_pfn_pmd(vmf, cma_buf_huge_pfn(pfn), write);

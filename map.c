@@ -128,11 +128,6 @@ static vm_fault_t cma_buf_map_block(struct vm_fault *vmf)
 	return VM_FAULT_NOPAGE;
 }
 
-static vm_fault_t cma_buf_vm_fault(struct vm_fault *vmf)
-{
-	return cma_buf_map_block(vmf);
-}
-
 /*
  * May run under the per-VMA lock only: reads the VMA, never changes it.
  * VM_FAULT_FALLBACK tells the core to try the next smaller size.
@@ -165,7 +160,7 @@ static const struct vm_operations_struct cma_buf_vm_ops_by_fault = {
 	.open = cma_buf_vm_open,
 	.close = cma_buf_vm_close,
 	CMA_BUF_VM_OPS_MAPPED
-	.fault = cma_buf_vm_fault,
+	.fault = cma_buf_map_block,
 	CMA_BUF_VM_OPS_HUGE_FAULT
 };
 
