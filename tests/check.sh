@@ -127,11 +127,16 @@ if ! TESTS_DIR=$(build_tests x86_64 2>"$CHECK/tests-build.log"); then
 	finish
 fi
 
-# One VM boot per leg: kernel, module parameters, test programs.
+# One VM boot per leg: kernel, module parameters, test programs. PARAMS may
+# hold several parameter sets separated by "|" (one per backend): the boot runs
+# the suites once per set, reloading the module in between, and each pass
+# counts as leg NAME-BACKEND. A boot of a debug kernel under TCG costs about
+# 30 s, so one boot tests both backends.
 # With VM_EXTRA (a folder, copied to /extra) and VM_EXTRA_CMD, the leg also
-# runs that command after the suites, in the same boot.
-vm_leg() { # vm_leg NAME KERNEL MODPARAMS TESTS...   VM_ARCH=arm64 for the arm64 VM
+# runs that command after the first pass, in the same boot.
+vm_leg() { # vm_leg NAME KERNEL PARAMS TESTS...   VM_ARCH=arm64 for the arm64 VM
 	local leg=$1 kname=$2 params=$3 arch=${VM_ARCH:-x86_64} ko image rc out log cmd tests
+	local p pass passes=() first=1
 	shift 3
 	kname=$(full_name "$kname")
 	say "VM leg $leg: $arch kernel $kname, params '$params', suites: $*"
@@ -166,19 +171,35 @@ vm_leg() { # vm_leg NAME KERNEL MODPARAMS TESTS...   VM_ARCH=arm64 for the arm64
 		return
 	fi
 	mapfile -t extra < <(test_modules "$ko")
-	cmd="CMA_BUF_TESTS='$*' run-tests.sh"
-	if [ -n "${VM_EXTRA:-}" ]; then
-		extra+=(--extra "$VM_EXTRA")
-		cmd="rc=0; $cmd || rc=1; $VM_EXTRA_CMD || rc=1; exit \$rc"
-	fi
+	IFS='|' read -r -a passes <<<"$params"
+	[ ${#passes[@]} -gt 0 ] || passes=("")
+	cmd="rc=0"
+	for p in "${passes[@]}"; do
+		[ "$first" = 1 ] || cmd="$cmd; rmmod cma_buf && insmod /cma-buf.ko $p || exit 125"
+		cmd="$cmd; echo '@@CMA_BUF_PASS $(pass_name "$leg" "$p")@@'"
+		cmd="$cmd; CMA_BUF_MODPARAMS='$p' CMA_BUF_TESTS='$*' run-tests.sh || rc=1"
+		if [ "$first" = 1 ] && [ -n "${VM_EXTRA:-}" ]; then
+			cmd="$cmd; $VM_EXTRA_CMD || rc=1"
+		fi
+		first=0
+	done
+	cmd="$cmd; exit \$rc"
+	[ -z "${VM_EXTRA:-}" ] || extra+=(--extra "$VM_EXTRA")
 	"$TOP/tests/vm/run.sh" --arch "$arch" --kernel "$image" --kname "$(guest_kname "$kname")" --module "$ko" \
 		--add "$importer" "${extra[@]}" \
-		--modparams "$params" --tests "$tests" --name "check-$leg" --log "$log" \
+		--modparams "${passes[0]}" --tests "$tests" --name "check-$leg" --log "$log" \
 		--timeout "${VM_TIMEOUT:-1500}" $([ "$(kind_of "$kname")" = stock ] && echo --mem 2048) \
 		--cmd "$cmd" >"$out" 2>&1
 	rc=$?
 	grep -E '^not ok |^# +FAIL|run.sh:|^# .*:[0-9]+:' "$out" | tail -n 40
-	record_tap "$leg:" "$out"
+	for p in "${passes[@]}"; do
+		pass=$(pass_name "$leg" "$p")
+		# This pass's lines: from its marker to the next one.
+		awk -v m="@@CMA_BUF_PASS $pass@@" '/^@@CMA_BUF_PASS / { on = index($0, m) == 1; next } on' \
+			"$out" >"$CHECK/$pass.tap"
+		grep -q '^ok ' "$CHECK/$pass.tap" || record fail "$pass: suites ran"
+		record_tap "$pass:" "$CHECK/$pass.tap"
+	done
 	if [ "$rc" = 124 ] || [ "$rc" = 125 ]; then
 		tail -n 30 "$log"
 		record fail "$leg: guest ran to completion"
@@ -191,27 +212,33 @@ vm_leg() { # vm_leg NAME KERNEL MODPARAMS TESTS...   VM_ARCH=arm64 for the arm64
 		record fail "$leg: guest log free of BUG/WARNING/KASAN/lockdep/kmemleak reports"
 	fi
 }
+# pass_name LEG PARAMS: LEG-BACKEND where PARAMS choose a backend, else LEG.
+pass_name() {
+	case " $2 " in
+	*" backend="*) local b=${2#*backend=}; echo "$1-${b%% *}" ;;
+	*) echo "$1" ;;
+	esac
+}
 
 # The whole suite on the default kernel, 7.x, in every arch and backend; the
 # suites that need neither debug checks nor /dev/mem on the stock kernels;
 # the ABI and lifetime suites (and the rest, where the kernel gives it) on
 # every other kernel x backend.
+#
+# Two chains run side by side: the x86-64 debug kernels here, the arm64 VMs
+# and Debian's stock kernels in the background. A TCG guest mostly keeps one
+# host thread busy (the tests are single-threaded), so on two cores the
+# chains overlap: 16 minutes of VM time in about 10. Their folders do not
+# meet: modules, importers and VMs are per kernel and arch, test programs are
+# built (under a lock) before either starts.
 SUITE="kunit basic backend cache dmabuf huge access abi lifetime"
-VM_EXTRA=$CLI_DIR VM_EXTRA_CMD=/extra/cli-test.sh vm_leg 7-cma test-7 "backend=cma" $SUITE
-vm_leg 7-dma test-7 "backend=dma" $SUITE
-vm_leg 7-stock stock-7 "backend=cma" $SUITE
 # The 6.12 test kernel: ABI, lifetime and huge mappings under the debug
 # checks, both backends. Its other suites run on Debian's own 6.12 (below)
 # and under the 7.x debug kernel: a third full pass cost minutes of the
 # cached budget and found nothing those two do not.
 SUITE_612="kunit abi lifetime huge"
-vm_leg 6.12-cma test-6.12 "backend=cma" $SUITE_612
-vm_leg 6.12-dma test-6.12 "backend=dma" $SUITE_612
-vm_leg 6.12-stock stock-6.12 "" $SUITE
-vm_leg 6.1-stock stock-6.1 "" $SUITE
 
-say "arm64 (qemu-system-aarch64 -M virt, TCG)"
-{
+arm64_and_stock_chain() {
 	CLI_ARM64=
 	if make -s -C "$TOP/tools" vm-test OUT="$BUILD/cmabuf-vm-arm64" CC=aarch64-linux-gnu-gcc \
 		>"$CHECK/tools-vm-arm64.log" 2>&1; then
@@ -220,16 +247,38 @@ say "arm64 (qemu-system-aarch64 -M virt, TCG)"
 		cat "$CHECK/tools-vm-arm64.log"
 		record fail "tools: static arm64 cmabuf and CLI test for the VM build"
 	fi
+	if ! build_tests arm64 >/dev/null 2>"$CHECK/tests-build-arm64.log"; then
+		cat "$CHECK/tests-build-arm64.log"
+		record fail "host: build arm64 test programs"
+	fi
 	VM_ARCH=arm64 VM_EXTRA=$CLI_ARM64 VM_EXTRA_CMD=/extra/cli-test.sh \
-		vm_leg arm64-7-cma test-7 "backend=cma" $SUITE
-	VM_ARCH=arm64 vm_leg arm64-7-dma test-7 "backend=dma" $SUITE
+		vm_leg arm64-7 test-7 "backend=cma|backend=dma" $SUITE
 	say "arm64 device-tree region (tests/dt)"
 	"$TOP/tests/dt/dt-test.sh" --name check-dt --log "$CHECK/arm64-dt.console.log" \
 		>"$CHECK/arm64-dt.out" 2>&1
 	rc=$?
 	record_tap "arm64-dt:" "$CHECK/arm64-dt.out"
 	[ "$rc" = 0 ] || { tail -n 30 "$CHECK/arm64-dt.out"; record fail "arm64-dt: guest ran to completion, log clean (run.sh status $rc)"; }
+	vm_leg 7-stock stock-7 "backend=cma" $SUITE
+	vm_leg 6.12-stock stock-6.12 "" $SUITE
+	vm_leg 6.1-stock stock-6.1 "" $SUITE
+
+	say "VM: group access through the udev rule's helper"
+	"$TOP/tests/packaging/group-vm.sh" >"$CHECK/group.tap" 2>&1
+	rc=$?
+	record_tap "group:" "$CHECK/group.tap"
+	grep '^not ok' "$CHECK/group.tap"
+	if [ "$rc" -ge 124 ] || ! grep -q '^ok ' "$CHECK/group.tap"; then
+		tail -n 20 "$CHECK/group.tap"
+		record fail "group: guest ran to completion"
+	fi
 }
+say "VM legs: x86-64 debug kernels here; arm64 and Debian's stock kernels beside them"
+arm64_and_stock_chain >"$CHECK/chain-arm64-stock.log" 2>&1 &
+chain=$!
+
+VM_EXTRA=$CLI_DIR VM_EXTRA_CMD=/extra/cli-test.sh vm_leg 7 test-7 "backend=cma|backend=dma" $SUITE
+vm_leg 6.12 test-6.12 "backend=cma|backend=dma" $SUITE_612
 
 say "VM: short stress (random-operation fuzzing, fault injection, regressions)"
 "$TOP/tests/fuzz/stress.sh" --short >"$CHECK/stress.out" 2>&1
@@ -241,14 +290,7 @@ if [ "$rc" != 0 ] && ! grep -q '^not ok' "$CHECK/stress.out"; then
 	record fail "stress: short run completed (status $rc)"
 fi
 
-say "VM: group access through the udev rule's helper"
-"$TOP/tests/packaging/group-vm.sh" >"$CHECK/group.tap" 2>&1
-rc=$?
-record_tap "group:" "$CHECK/group.tap"
-grep '^not ok' "$CHECK/group.tap"
-if [ "$rc" -ge 124 ] || ! grep -q '^ok ' "$CHECK/group.tap"; then
-	tail -n 20 "$CHECK/group.tap"
-	record fail "group: guest ran to completion"
-fi
+wait "$chain"
+cat "$CHECK/chain-arm64-stock.log"
 
 finish
