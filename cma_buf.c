@@ -18,6 +18,8 @@
 #include <linux/sched.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 #include <uapi/linux/cma_buf.h>
 
@@ -78,16 +80,122 @@ const char *cma_buf_backend_name(void)
 	return cma_buf_backend->name;
 }
 
-/* Last reference gone: no file, mapping or registry entry refers to @dev. */
-static void cma_buf_release(struct device *dev)
+static void cma_buf_free_memory(struct cma_buf *buf)
 {
-	struct cma_buf *buf = to_cma_buf(dev);
-
 	cma_buf_reset_cache(buf);
 	buf->backend->free(buf);
 	mutex_destroy(&buf->lock);
 	atomic64_sub(buf->size, &cma_buf_bytes_held);
 	kfree(buf);
+}
+
+/*
+ * A pinnable buffer's pages each hold one reference of their own, the
+ * allocator's. Any other is the kernel's: a pin of an O_DIRECT request or
+ * io_uring, a pipe buffer from vmsplice(), a reader of another process's
+ * memory. The pages must not go back while one is left: the next buffer
+ * would be written by a request meant for this one, or read out of a pipe.
+ */
+static bool cma_buf_pages_referenced(struct cma_buf *buf)
+{
+	unsigned long i, n = cma_buf_nr_pages(buf);
+
+	for (i = 0; i < n; i++)
+		if (page_count(cma_buf_nth_page(buf->pages, i)) != 1)
+			return true;
+	return false;
+}
+
+/*
+ * Freed buffers whose pages are still referenced wait here. Nothing tells
+ * when a reference goes, so they are looked at every CMA_BUF_PARK_POLL; each
+ * keeps the module loaded, as its memory is still the module's to give back.
+ */
+#define CMA_BUF_PARK_POLL	(HZ / 10)
+static LIST_HEAD(cma_buf_parked_list);
+static DEFINE_SPINLOCK(cma_buf_parked_lock);
+static unsigned int cma_buf_parked_count;
+
+static void cma_buf_unpark(struct work_struct *work);
+static DECLARE_DELAYED_WORK(cma_buf_park_work, cma_buf_unpark);
+
+unsigned int cma_buf_nr_parked(void)
+{
+	return READ_ONCE(cma_buf_parked_count);
+}
+
+static void cma_buf_park(struct cma_buf *buf)
+{
+	__module_get(THIS_MODULE);
+	spin_lock(&cma_buf_parked_lock);
+	list_add_tail(&buf->parked, &cma_buf_parked_list);
+	WRITE_ONCE(cma_buf_parked_count, cma_buf_parked_count + 1);
+	spin_unlock(&cma_buf_parked_lock);
+	schedule_delayed_work(&cma_buf_park_work, CMA_BUF_PARK_POLL);
+}
+
+/*
+ * Free the parked buffers nobody references any more; with @all (unload),
+ * the rest too, as far as that is safe.
+ */
+static void cma_buf_unpark_some(bool all)
+{
+	struct cma_buf *buf, *tmp;
+	LIST_HEAD(todo);
+
+	/* Looking at every page takes a while: not under the lock. */
+	spin_lock(&cma_buf_parked_lock);
+	list_splice_init(&cma_buf_parked_list, &todo);
+	spin_unlock(&cma_buf_parked_lock);
+
+	list_for_each_entry_safe(buf, tmp, &todo, parked) {
+		if (!cma_buf_pages_referenced(buf)) {
+			list_del(&buf->parked);
+			cma_buf_free_memory(buf);
+		} else if (all) {
+			/*
+			 * Unloading with pages still referenced (a pipe outlives
+			 * us): handing them back would let the next owner's data
+			 * out through that reference, or let it be overwritten.
+			 * Keep them out of the allocator for good; only the
+			 * bookkeeping goes.
+			 */
+			pr_warn("cma_buf%u: %zu bytes still referenced at unload, never returned\n",
+				buf->index, buf->size);
+			list_del(&buf->parked);
+			mutex_destroy(&buf->lock);
+			atomic64_sub(buf->size, &cma_buf_bytes_held);
+			kfree(buf);
+		} else {
+			continue;
+		}
+		spin_lock(&cma_buf_parked_lock);
+		WRITE_ONCE(cma_buf_parked_count, cma_buf_parked_count - 1);
+		spin_unlock(&cma_buf_parked_lock);
+		module_put(THIS_MODULE);
+	}
+
+	spin_lock(&cma_buf_parked_lock);
+	list_splice(&todo, &cma_buf_parked_list);
+	if (!list_empty(&cma_buf_parked_list))
+		schedule_delayed_work(&cma_buf_park_work, CMA_BUF_PARK_POLL);
+	spin_unlock(&cma_buf_parked_lock);
+}
+
+static void cma_buf_unpark(struct work_struct *work)
+{
+	cma_buf_unpark_some(false);
+}
+
+/* Last reference gone: no file, mapping or registry entry refers to @dev. */
+static void cma_buf_release(struct device *dev)
+{
+	struct cma_buf *buf = to_cma_buf(dev);
+
+	if (buf->pinnable && cma_buf_pages_referenced(buf))
+		cma_buf_park(buf);
+	else
+		cma_buf_free_memory(buf);
 }
 
 /*
@@ -174,6 +282,20 @@ static int cma_buf_backend_alloc(struct cma_buf *buf, size_t align)
 	return buf->backend->alloc(buf, PAGE_SIZE);
 }
 
+/*
+ * Struct-page mappings take a reference on each page they map, and pins
+ * take more: every page needs a count of its own. CMA's pages have one
+ * (the cma backend, and the dma backend where the DMA API takes them from
+ * CMA); a high-order page from the buddy allocator has it on its first
+ * page only, and is not ours to split.
+ */
+static int cma_buf_check_pinnable(struct cma_buf *buf)
+{
+	if (!buf->pinnable || !cma_buf_pages_referenced(buf))
+		return 0;
+	return -EOPNOTSUPP;
+}
+
 /**
  * cma_buf_create() - allocate a zeroed buffer and publish it
  * @size:	bytes, a whole number of pages
@@ -181,12 +303,14 @@ static int cma_buf_backend_alloc(struct cma_buf *buf, size_t align)
  * @align:	physical alignment, a power of two, at least PAGE_SIZE; 0 for
  *		the default: 2 MiB for buffers of 2 MiB or more where the
  *		allocator can give it (huge mappings need it), else a page
+ * @pinnable:	map with struct pages, which the kernel can pin (map.c)
  *
  * Return: the index, or -EINVAL (index out of range, alignment the backend
  * cannot guarantee), -EEXIST (index taken), -ENOSPC (over max_buffers or
- * max_bytes), -ENOMEM. On failure nothing is left behind.
+ * max_bytes), -EOPNOTSUPP (pinnable, but the allocator's pages are not
+ * reference counted one by one), -ENOMEM. On failure nothing is left behind.
  */
-int cma_buf_create(size_t size, s64 index, size_t align)
+int cma_buf_create(size_t size, s64 index, size_t align, bool pinnable)
 {
 	struct cma_buf *buf;
 	u32 id;
@@ -212,6 +336,8 @@ int cma_buf_create(size_t size, s64 index, size_t align)
 	buf->index = id;
 	buf->size = size;
 	buf->backend = cma_buf_backend;
+	buf->pinnable = pinnable;
+	INIT_LIST_HEAD(&buf->parked);
 	mutex_init(&buf->lock);
 	if (cma_buf_should_fail_alloc(size))
 		ret = -ENOMEM;
@@ -220,6 +346,9 @@ int cma_buf_create(size_t size, s64 index, size_t align)
 	if (ret)
 		goto err_free;
 	ret = cma_buf_from_region(buf);
+	if (ret)
+		goto err_backend;
+	ret = cma_buf_check_pinnable(buf);
 	if (ret)
 		goto err_backend;
 	cma_buf_zero(buf);
@@ -374,9 +503,15 @@ static void __exit cma_buf_exit(void)
 	unsigned long index;
 
 	cma_buf_fault_exit();
-	/* No file is open (each pins the module), so each buffer goes now. */
+	/*
+	 * No file is open (each pins the module), so each buffer goes now,
+	 * or is parked if its pages are still referenced. A parked buffer
+	 * pins the module too, so any parked now were parked just here.
+	 */
 	xa_for_each(&cma_buf_registry, index, buf)
 		cma_buf_remove(index);
+	cancel_delayed_work_sync(&cma_buf_park_work);
+	cma_buf_unpark_some(true);
 	class_unregister(&cma_buf_class);
 	unregister_chrdev_region(cma_buf_devt, CMA_BUF_MINORS);
 	platform_device_unregister(cma_buf_pdev);

@@ -10,6 +10,7 @@
 #include <linux/device.h>
 #include <linux/dma-direction.h>
 #include <linux/limits.h>
+#include <linux/list.h>
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
@@ -33,10 +34,14 @@ struct cma_buf_backend;
  * @lock:	serialises cache mode changes against new mappings
  * @cache:	cache mode for mappings made from now on (CMA_BUF_CACHED...)
  * @mappings:	VMAs that map the buffer, through its node or a dma-buf
+ * @pinnable:	mapped with struct pages (map.c), so the kernel may take
+ *		references on them (pins for O_DIRECT, pipe buffers...)
+ * @parked:	on the list of freed buffers whose pages are still referenced
  *
  * The memory is returned only by the device's release callback, after the
  * last reference is gone: the registry's, open files' and (through the
- * file each mapping pins) mappings'.
+ * file each mapping pins) mappings'; for a pinnable buffer, also the last
+ * reference the kernel took on one of its pages.
  */
 struct cma_buf {
 	struct device dev;
@@ -50,6 +55,8 @@ struct cma_buf {
 	struct mutex lock;	/* cache mode against new mappings */
 	u32 cache;
 	atomic_t mappings;
+	bool pinnable;
+	struct list_head parked;
 };
 
 static inline struct cma_buf *to_cma_buf(struct device *dev)
@@ -64,7 +71,8 @@ static inline unsigned long cma_buf_nr_pages(const struct cma_buf *buf)
 
 /* cma_buf.c */
 #define CMA_BUF_INDEX_ANY	(-1)
-int cma_buf_create(size_t size, s64 index, size_t align);
+int cma_buf_create(size_t size, s64 index, size_t align, bool pinnable);
+unsigned int cma_buf_nr_parked(void);
 int cma_buf_remove(unsigned int index);
 const char *cma_buf_backend_name(void);
 extern struct device *cma_buf_dma_dev;

@@ -230,6 +230,25 @@ static inline vm_fault_t cma_buf_insert_pfn_order(struct vm_fault *vmf, unsigned
 }
 
 /*
+ * Struct-page mappings (pinnable buffers, map.c). 6.15 added
+ * vmf_insert_page_mkwrite(), which makes the entry dirty and writable at
+ * once, as the PFN inserts above do; before it an entry starts clean, with
+ * the mapping's protection, and a CPU without hardware dirty bits takes a
+ * fault on the first write to each page.
+ */
+static inline vm_fault_t cma_buf_insert_page(struct vm_fault *vmf, unsigned long addr,
+					     struct page *page, bool write)
+{
+#ifdef CMA_BUF_HAVE_INSERT_PAGE_MKWRITE
+	struct vm_fault at = { .vma = vmf->vma, .address = addr, .flags = vmf->flags };
+
+	return vmf_insert_page_mkwrite(&at, page, write);
+#else
+	return vmf_insert_page(vmf->vma, addr, page);
+#endif
+}
+
+/*
  * The process's own choice of an address, as f_op->get_unmapped_area() is
  * expected to fall back to: 6.10, "mm: switch mm->get_unmapped_area() to a
  * flag" added mm_get_unmapped_area(mm, ...); 6.19 dropped its mm argument.
@@ -299,6 +318,12 @@ static inline pgprot_t *cma_buf_target_prot(struct cma_buf_map_target *t)
 static inline void cma_buf_target_set_pfnmap(struct cma_buf_map_target *t)
 {
 	vma_desc_set_flags(t, VMA_IO_BIT, VMA_PFNMAP_BIT, VMA_DONTEXPAND_BIT, VMA_DONTDUMP_BIT);
+}
+
+/* Struct pages (which may be pinned), and the same limits. */
+static inline void cma_buf_target_set_mixedmap(struct cma_buf_map_target *t)
+{
+	vma_desc_set_flags(t, VMA_MIXEDMAP_BIT, VMA_DONTEXPAND_BIT, VMA_DONTDUMP_BIT);
 }
 
 static inline void cma_buf_target_set_ops(struct cma_buf_map_target *t,
@@ -374,6 +399,11 @@ static inline pgprot_t *cma_buf_target_prot(struct cma_buf_map_target *t)
 static inline void cma_buf_target_set_pfnmap(struct cma_buf_map_target *t)
 {
 	cma_buf_vm_flags_set(t, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
+}
+
+static inline void cma_buf_target_set_mixedmap(struct cma_buf_map_target *t)
+{
+	cma_buf_vm_flags_set(t, VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP);
 }
 
 static inline void cma_buf_target_set_ops(struct cma_buf_map_target *t,

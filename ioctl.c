@@ -30,6 +30,8 @@ static long cma_buf_ioctl_get_info(struct cma_buf *buf, void __user *arg)
 	};
 
 	strscpy(info.origin, buf->origin, sizeof(info.origin));
+	if (buf->pinnable)
+		info.flags |= CMA_BUF_INFO_PINNABLE;
 	/* Physical addresses are privileged, as in sysfs. */
 	if (capable(CAP_SYS_ADMIN)) {
 		info.phys_addr = page_to_phys(buf->pages);

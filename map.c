@@ -9,6 +9,12 @@
  * 2 MiB block around the fault at once, so no mapping takes a fault per
  * page. Elsewhere the buffer is mapped whole with remap_pfn_range() at mmap
  * time, which never makes huge entries.
+ *
+ * A pinnable buffer is mapped with its struct pages instead (VM_MIXEDMAP),
+ * by fault, 2 MiB around the fault at a time, in 4 KiB entries: the kernel
+ * can then take references on its pages (get_user_pages(): O_DIRECT,
+ * vmsplice(), process_vm_readv()), which it refuses for PFN maps. The price
+ * is a reference and an rmap count per mapped page, and no huge entries.
  */
 #include <linux/mm.h>
 #include <linux/mman.h>
@@ -150,6 +156,58 @@ static vm_fault_t __maybe_unused cma_buf_vm_huge_fault(struct vm_fault *vmf, uns
 	return cma_buf_insert_pfn_order(vmf, pfn, order, vma->vm_flags & VM_WRITE);
 }
 
+static struct page *cma_buf_vma_page(struct vm_area_struct *vma, unsigned long addr)
+{
+	return pfn_to_page(cma_buf_vma_pfn(vma, addr));
+}
+
+/* A fault in a pinnable buffer's mapping: its 2 MiB block, as above. */
+static vm_fault_t cma_buf_map_pages_block(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	unsigned long start = max(ALIGN_DOWN(vmf->address, PMD_SIZE), vma->vm_start);
+	unsigned long end = min(ALIGN_DOWN(vmf->address, PMD_SIZE) + PMD_SIZE, vma->vm_end);
+	unsigned long fault = vmf->address & PAGE_MASK, addr;
+	bool write = vma->vm_flags & VM_WRITE;
+	vm_fault_t ret;
+
+	ret = cma_buf_insert_page(vmf, fault, cma_buf_vma_page(vma, fault), write);
+	if (ret != VM_FAULT_NOPAGE)
+		return ret;
+	for (addr = start; addr < end; addr += PAGE_SIZE) {
+		if (addr == fault)
+			continue;
+		ret = cma_buf_insert_page(vmf, addr, cma_buf_vma_page(vma, addr), write);
+		if (ret != VM_FAULT_NOPAGE)
+			break;
+	}
+	return VM_FAULT_NOPAGE;
+}
+
+/*
+ * Never called: the core calls pfn_mkwrite() only for entries without a
+ * struct page. Having it makes the kernel track writes to the mapping,
+ * and since 6.5 ("mm/gup: disallow FOLL_LONGTERM GUP-nonfast writing to
+ * file-backed mappings") get_user_pages() then refuses a long-term pin for
+ * writing with EFAULT. Such a pin of our pages could never succeed: they
+ * sit in a CMA area, so the kernel tries to migrate them out first, cannot
+ * isolate them, and retries for ever (mm/gup.c, __gup_longterm_locked()).
+ * The cost: where entries start clean (compat.h), a fault on the first
+ * write to each page.
+ */
+static vm_fault_t cma_buf_vm_pfn_mkwrite(struct vm_fault *vmf)
+{
+	return 0;
+}
+
+static const struct vm_operations_struct cma_buf_vm_ops_pages = {
+	.open = cma_buf_vm_open,
+	.close = cma_buf_vm_close,
+	CMA_BUF_VM_OPS_MAPPED
+	.fault = cma_buf_map_pages_block,
+	.pfn_mkwrite = cma_buf_vm_pfn_mkwrite,
+};
+
 static const struct vm_operations_struct cma_buf_vm_ops = {
 	.open = cma_buf_vm_open,
 	.close = cma_buf_vm_close,
@@ -230,7 +288,10 @@ static int cma_buf_map_prepare(struct cma_buf_map_target *t, void *arg)
 	if (ret)
 		goto out;
 	*cma_buf_target_prot(t) = cma_buf_pgprot(*cma_buf_target_prot(t), mode);
-	cma_buf_target_set_pfnmap(t);
+	if (buf->pinnable)
+		cma_buf_target_set_mixedmap(t);
+	else
+		cma_buf_target_set_pfnmap(t);
 	/*
 	 * From here on the offset is the frame of the mapping's first page,
 	 * as remap_pfn_range() makes it for the mappings it may copy: the
@@ -239,13 +300,17 @@ static int cma_buf_map_prepare(struct cma_buf_map_target *t, void *arg)
 	 */
 	off += page_to_pfn(buf->pages) + req->first;
 	cma_buf_target_set_pgoff(t, off);
-	if (!cma_buf_have_huge_pfnmap()) {
+	if (buf->pinnable) {
+		ops = &cma_buf_vm_ops_pages;
+	} else if (cma_buf_have_huge_pfnmap()) {
+		ops = &cma_buf_vm_ops_by_fault;
+	} else {
 		ret = cma_buf_target_remap(t, off);
 		if (ret)
 			goto out;
+		ops = &cma_buf_vm_ops;
 	}
 	/* The file (or dma-buf) the mapping pins keeps buf alive. */
-	ops = cma_buf_have_huge_pfnmap() ? &cma_buf_vm_ops_by_fault : &cma_buf_vm_ops;
 	if (cma_buf_map_counted_when_mapped()) {
 		cma_buf_target_set_ops(t, ops, cma_buf_map_cookie(buf, mode));
 	} else {
@@ -304,7 +369,8 @@ int cma_buf_map_vma(struct cma_buf *buf, struct vm_area_struct *vma, u32 mode,
  *
  * Without a hint, an address whose offset inside the largest huge entry
  * that fits the range is the offset of the buffer's physical address: the
- * mapping then gets huge entries wherever it can.
+ * mapping then gets huge entries wherever it can. A pinnable buffer's
+ * mapping has none: any address.
  *
  * Return: the address, or an error from the process's own allocator.
  */
@@ -315,7 +381,7 @@ unsigned long cma_buf_get_unmapped_area(struct file *file, unsigned long addr, u
 	unsigned long size, ret;
 	phys_addr_t phys, lead;
 
-	if (addr || (flags & MAP_FIXED) || pgoff >= cma_buf_nr_pages(buf))
+	if (addr || (flags & MAP_FIXED) || pgoff >= cma_buf_nr_pages(buf) || buf->pinnable)
 		goto plain;
 	phys = page_to_phys(buf->pages) + ((phys_addr_t)pgoff << PAGE_SHIFT);
 	for (size = cma_buf_huge_pfnmap_max_size(); size >= PMD_SIZE;

@@ -163,7 +163,7 @@ static bool cma_buf_token_has_prefix(const struct cma_buf_token *tok, const char
 
 /**
  * cma_buf_parse_alloc() - parse a write to the alloc file
- * @buf:	"SIZE [INDEX] [align=ALIGN]", INDEX and align= in either order
+ * @buf:	"SIZE [INDEX] [align=ALIGN] [pinnable]", all but SIZE in any order
  * @count:	length of @buf
  * @req:	what was asked for
  *
@@ -185,8 +185,13 @@ int cma_buf_parse_alloc(const char *buf, size_t count, struct cma_buf_alloc_req 
 		return -EINVAL;
 	req->align = 0;
 	req->index = -1;
+	req->pinnable = false;
 	for (i = 1; i < n; i++) {
-		if (cma_buf_token_has_prefix(&tok[i], "align=")) {
+		if (tok[i].len == 8 && !memcmp(tok[i].s, "pinnable", 8)) {
+			if (req->pinnable)
+				return -EINVAL;
+			req->pinnable = true;
+		} else if (cma_buf_token_has_prefix(&tok[i], "align=")) {
 			struct cma_buf_token a = {
 				.s = tok[i].s + 6,
 				.len = tok[i].len - 6,

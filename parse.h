@@ -8,7 +8,7 @@
 
 #include <linux/types.h>
 
-#define CMA_BUF_MAX_TOKENS	3
+#define CMA_BUF_MAX_TOKENS	4
 
 struct cma_buf_token {
 	const char *s;
@@ -19,6 +19,7 @@ struct cma_buf_alloc_req {
 	u64 size;		/* bytes as written, not yet rounded */
 	u64 align;		/* 0 when not given */
 	s64 index;		/* -1 when not given */
+	bool pinnable;		/* "pinnable" given: struct-page mappings */
 };
 
 /* Same numbering as CMA_BUF_SYNC_* in the uapi header. */

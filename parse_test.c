@@ -76,7 +76,7 @@ static int parse_alloc_str(const char *s, struct cma_buf_alloc_req *req)
 	return cma_buf_parse_alloc(s, strlen(s), req);
 }
 
-static void parse_alloc_reads_size_index_and_align(struct kunit *test)
+static void parse_alloc_reads_size_index_align_and_pinnable(struct kunit *test)
 {
 	struct cma_buf_alloc_req req;
 
@@ -92,6 +92,14 @@ static void parse_alloc_reads_size_index_and_align(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 3LL, req.index);
 	KUNIT_ASSERT_EQ(test, 0, parse_alloc_str("1M 4294967295", &req));
 	KUNIT_EXPECT_EQ(test, 4294967295LL, req.index);
+	KUNIT_EXPECT_FALSE(test, req.pinnable);
+	KUNIT_ASSERT_EQ(test, 0, parse_alloc_str("2M pinnable\n", &req));
+	KUNIT_EXPECT_TRUE(test, req.pinnable);
+	KUNIT_EXPECT_EQ(test, -1LL, req.index);
+	KUNIT_ASSERT_EQ(test, 0, parse_alloc_str("1M pinnable 7 align=64K", &req));
+	KUNIT_EXPECT_TRUE(test, req.pinnable);
+	KUNIT_EXPECT_EQ(test, 7LL, req.index);
+	KUNIT_EXPECT_EQ(test, (u64)SZ_64K, req.align);
 }
 
 static void parse_alloc_refuses_hostile_input(struct kunit *test)
@@ -100,6 +108,8 @@ static void parse_alloc_refuses_hostile_input(struct kunit *test)
 		"", "\n", "0", "0x0", "-4M", "4M junk", "4M 1 2", "4M align=3", "4M align=0",
 		"4M align=", "4M align=4K align=4K", "4M 4294967296", "4M -1", "4M 0x1",
 		"4M\n4M\n", "4M ALIGN=4K", "align=4K 4M", "4M 1 align=4K x",
+		"4M pinnable pinnable", "4M Pinnable", "4M pinnablex", "4M pinnabl", "pinnable 4M",
+		"4M 1 align=4K pinnable x", "4M pinnable=1",
 	};
 	struct cma_buf_alloc_req req;
 	int i;
@@ -150,7 +160,7 @@ static struct kunit_case cma_buf_parse_cases[] = {
 	KUNIT_CASE(parse_size_accepts_every_documented_form),
 	KUNIT_CASE(parse_size_refuses_everything_else),
 	KUNIT_CASE(split_allows_blanks_and_one_newline),
-	KUNIT_CASE(parse_alloc_reads_size_index_and_align),
+	KUNIT_CASE(parse_alloc_reads_size_index_align_and_pinnable),
 	KUNIT_CASE(parse_alloc_refuses_hostile_input),
 	KUNIT_CASE(parse_free_takes_n_or_name),
 	KUNIT_CASE(parse_sync_reads_range_and_direction),

@@ -51,7 +51,7 @@ static ssize_t alloc_store(CMA_BUF_CLASS_CONST struct class *class,
 	/* Keep the module from unloading under a half-made buffer. */
 	if (!try_module_get(THIS_MODULE))
 		return -ENODEV;
-	ret = cma_buf_create(size, req.index, align);
+	ret = cma_buf_create(size, req.index, align, req.pinnable);
 	module_put(THIS_MODULE);
 	return ret < 0 ? ret : count;
 
@@ -91,10 +91,19 @@ static ssize_t backend_show(CMA_BUF_CLASS_CONST struct class *class,
 }
 static CLASS_ATTR_RO(backend);
 
+/* Freed buffers whose pages the kernel still references (cma_buf.c). */
+static ssize_t parked_show(CMA_BUF_CLASS_CONST struct class *class,
+			   CMA_BUF_CLASS_ATTR_CONST struct class_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", cma_buf_nr_parked());
+}
+static CLASS_ATTR_RO(parked);
+
 static struct attribute *cma_buf_class_attrs[] = {
 	&class_attr_alloc.attr,
 	&class_attr_free.attr,
 	&class_attr_backend.attr,
+	&class_attr_parked.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(cma_buf_class);
@@ -130,6 +139,12 @@ static ssize_t mappings_show(struct device *dev, struct device_attribute *attr, 
 	return sysfs_emit(buf, "%d\n", atomic_read(&to_cma_buf(dev)->mappings));
 }
 static DEVICE_ATTR_RO(mappings);
+
+static ssize_t pinnable_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", to_cma_buf(dev)->pinnable);
+}
+static DEVICE_ATTR_RO(pinnable);
 
 static ssize_t cache_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
@@ -193,6 +208,7 @@ static struct attribute *cma_buf_dev_attrs[] = {
 	&dev_attr_origin.attr,
 	&dev_attr_cache.attr,
 	&dev_attr_mappings.attr,
+	&dev_attr_pinnable.attr,
 	&dev_attr_sync_for_device.attr,
 	&dev_attr_sync_for_cpu.attr,
 	NULL,

@@ -54,4 +54,6 @@ header_has linux/mm.h 'int \(\*mapped\)\(unsigned long start' &&
 # 6.10, "mm: switch mm->get_unmapped_area() to a flag"; the mm argument went later
 header_has linux/sched/mm.h 'mm_get_unmapped_area\(struct mm_struct \*mm' && have MM_GET_UNMAPPED_AREA_MM
 header_has linux/sched/mm.h 'mm_get_unmapped_area\(struct file' && have MM_GET_UNMAPPED_AREA
+# 6.15, "mm/memory: add vmf_insert_page_mkwrite()"
+header_has linux/mm.h 'vm_fault_t vmf_insert_page_mkwrite\(' && have INSERT_PAGE_MKWRITE
 exit 0

@@ -231,12 +231,12 @@ pass_name() {
 # chains overlap: 16 minutes of VM time in about 10. Their folders do not
 # meet: modules, importers and VMs are per kernel and arch, test programs are
 # built (under a lock) before either starts.
-SUITE="kunit basic backend cache dmabuf huge access abi lifetime"
+SUITE="kunit basic backend cache dmabuf huge pin access abi lifetime"
 # The 6.12 test kernel: ABI, lifetime and huge mappings under the debug
 # checks, both backends. Its other suites run on Debian's own 6.12 (below)
 # and under the 7.x debug kernel: a third full pass cost minutes of the
 # cached budget and found nothing those two do not.
-SUITE_612="kunit abi lifetime huge"
+SUITE_612="kunit abi lifetime huge pin"
 
 arm64_and_stock_chain() {
 	CLI_ARM64=

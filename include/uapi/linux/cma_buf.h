@@ -25,7 +25,8 @@
  * @size:	bytes, a whole number of pages
  * @phys_addr:	CPU physical address; 0 unless the caller has CAP_SYS_ADMIN
  * @cache:	CMA_BUF_CACHED, CMA_BUF_UNCACHED or CMA_BUF_WRITECOMBINE
- * @flags:	CMA_BUF_INFO_PHYS_VALID when @phys_addr is filled in
+ * @flags:	CMA_BUF_INFO_PHYS_VALID when @phys_addr is filled in,
+ *		CMA_BUF_INFO_PINNABLE for a buffer allocated "pinnable"
  * @origin:	where the memory came from: a CMA area's name, or "dma"
  * @reserved:	zero
  */
@@ -41,6 +42,7 @@ struct cma_buf_info {
 };
 
 #define CMA_BUF_INFO_PHYS_VALID	(1U << 0)
+#define CMA_BUF_INFO_PINNABLE	(1U << 1)
 
 /* Directions, as the DMA API has them. */
 #define CMA_BUF_SYNC_BIDIRECTIONAL	0
