@@ -277,9 +277,11 @@ static void progress_done(struct progress *p, bool ok)
 static int cmd_alloc(int argc, char **argv)
 {
 	const char *align_s = NULL, *index_s = NULL;
+	bool pinnable = false;
 	struct option_spec opts[] = {
 		{ "align", &align_s, NULL },
 		{ "index", &index_s, NULL },
+		{ "pinnable", NULL, &pinnable },
 		{ NULL, NULL, NULL },
 	};
 	uint64_t size, align = 0;
@@ -305,7 +307,8 @@ static int cmd_alloc(int argc, char **argv)
 	if (index_s && cmabuf_parse_name(index_s, &index))
 		return usage_error("invalid index '%s' (a decimal number)", index_s);
 
-	ret = cmabuf_alloc_index(size, align, index_s ? (long)index : CMABUF_INDEX_ANY, &buf);
+	ret = cmabuf_alloc_flags(size, align, index_s ? (long)index : CMABUF_INDEX_ANY,
+				 pinnable ? CMABUF_ALLOC_PINNABLE : 0, &buf);
 	if (ret) {
 		snprintf(what, sizeof(what), "alloc %s", pos[0]);
 		return op_fail(what, ret);
@@ -480,6 +483,8 @@ static int cmd_info(int argc, char **argv)
 			printf("cache:     %s\n", in.cache);
 		if (in.mappings >= 0)
 			printf("mappings:  %ld\n", in.mappings);
+		if (cmabuf_pinnable(buf) == 1)
+			printf("pinnable:  yes\n");
 	}
 	cmabuf_close(buf);
 	return ret;
@@ -711,13 +716,20 @@ static int cmd_save(int argc, char **argv)
 	struct progress prog_bar;
 	struct cmabuf *buf;
 	uint64_t size, done = 0;
+	bool direct = false;
+	struct option_spec opts[] = {
+		{ "direct", NULL, &direct },
+		{ NULL, NULL, NULL },
+	};
 	char *pos[2], what[128];
+	int npos, ret, fd, oflags;
 	uint8_t *map;
-	int npos, ret, fd;
 
-	ret = parse_args(argc, argv, NULL, pos, 2, 2, &npos);
+	ret = parse_args(argc, argv, opts, pos, 2, 2, &npos);
 	if (ret || (ret = parse_name_arg(pos[0])))
 		return ret;
+	if (direct && !strcmp(pos[1], "-"))
+		return usage_error("--direct needs a FILE, not standard output");
 	ret = open_buf("save", pos[0], &buf);
 	if (ret)
 		return ret;
@@ -728,8 +740,9 @@ static int cmd_save(int argc, char **argv)
 		ret = op_fail(what, ret);
 		goto out;
 	}
-	fd = strcmp(pos[1], "-") ? open(pos[1], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)
-				 : STDOUT_FILENO;
+	/* O_DIRECT: from the buffer's own pages to the device, no page cache. */
+	oflags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | (direct ? O_DIRECT : 0);
+	fd = strcmp(pos[1], "-") ? open(pos[1], oflags, 0666) : STDOUT_FILENO;
 	if (fd < 0) {
 		ret = fail_msg(what, "%s: %s", pos[1], strerror(errno));
 		goto out;
@@ -743,7 +756,11 @@ static int cmd_save(int argc, char **argv)
 			continue;
 		if (n <= 0) {
 			progress_done(&prog_bar, false);
-			ret = fail_msg(what, "%s: %s", pos[1], strerror(n ? errno : EIO));
+			if (n && errno == EFAULT && direct && cmabuf_pinnable(buf) != 1)
+				ret = fail_msg(what, "%s: O_DIRECT needs a pinnable buffer (alloc --pinnable)",
+					       pos[1]);
+			else
+				ret = fail_msg(what, "%s: %s", pos[1], strerror(n ? errno : EIO));
 			goto out_fd;
 		}
 		done += n;
@@ -761,11 +778,13 @@ out:
 static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
-	{ "alloc", cmd_alloc, "alloc SIZE [--align A] [--index N]",
+	{ "alloc", cmd_alloc, "alloc SIZE [--align A] [--index N] [--pinnable]",
 	  "Allocate a physically contiguous buffer of SIZE bytes (rounded up to whole\n"
 	  "pages) and print its name. SIZE and A are decimal or 0x hex, optionally\n"
 	  "followed by K, M or G (either case); A is a power of two. Without --index\n"
-	  "the lowest free index is taken. Needs root.\n" },
+	  "the lowest free index is taken. --pinnable maps it with struct pages, so\n"
+	  "O_DIRECT, vmsplice and io_uring reads work on its mappings (4 KiB page\n"
+	  "table entries only). Needs root.\n" },
 	{ "free", cmd_free, "free NAME...",
 	  "Free the named buffers. Mappings and open files keep the memory until they\n"
 	  "go. NAME is cma_bufN, N or /dev/cma_bufN. Needs root.\n" },
@@ -796,9 +815,11 @@ static const struct command commands[] = {
 	  "Copy FILE (- for standard input) to the start of the buffer. A FILE\n"
 	  "larger than the buffer is refused. Bytes after the FILE's end stay as\n"
 	  "they were. A progress bar is drawn on a terminal for large transfers.\n" },
-	{ "save", cmd_save, "save NAME FILE",
+	{ "save", cmd_save, "save NAME FILE [--direct]",
 	  "Write the whole buffer to FILE (- for standard output), created or\n"
-	  "truncated. A progress bar is drawn on a terminal for large transfers.\n" },
+	  "truncated. --direct writes with O_DIRECT, straight from the buffer's pages\n"
+	  "to the disk without the page cache: the buffer must be pinnable (alloc\n"
+	  "--pinnable). A progress bar is drawn on a terminal for large transfers.\n" },
 	{ "help", cmd_help, "help [COMMAND]",
 	  "Show the help of cmabuf or of one command.\n" },
 };

@@ -52,6 +52,10 @@ struct cmabuf_info {
 /* Buffers. */
 int cmabuf_alloc(uint64_t size, uint64_t align, struct cmabuf **bufp);
 int cmabuf_alloc_index(uint64_t size, uint64_t align, long index, struct cmabuf **bufp);
+/* Flags of cmabuf_alloc_flags(). */
+#define CMABUF_ALLOC_PINNABLE	(1U << 0)	/* struct-page mappings: O_DIRECT, vmsplice */
+int cmabuf_alloc_flags(uint64_t size, uint64_t align, long index, unsigned int flags,
+		       struct cmabuf **bufp);
 int cmabuf_open(const char *name, struct cmabuf **bufp);
 int cmabuf_free(struct cmabuf *buf);
 void cmabuf_close(struct cmabuf *buf);
@@ -64,6 +68,7 @@ const char *cmabuf_origin(const struct cmabuf *buf);
 const char *cmabuf_cache(const struct cmabuf *buf);	/* NULL when absent */
 int cmabuf_phys_addr(struct cmabuf *buf, uint64_t *addr);	/* now */
 int cmabuf_mappings(struct cmabuf *buf, long *count);	/* now; -ENOTSUP when absent */
+int cmabuf_pinnable(struct cmabuf *buf);	/* 1, 0, or -ENOTSUP when absent */
 int cmabuf_info(struct cmabuf *buf, struct cmabuf_info *info);	/* phys_addr, mappings now */
 
 /* The device node, opened read-write on first use. */

@@ -110,6 +110,15 @@ static int check_class(void)
 	return 0;
 }
 
+/* Whether the class has control file @leaf (a feature of newer modules). */
+static bool class_has(const char *leaf)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	return !class_path(path, sizeof(path), leaf) && !stat(path, &st);
+}
+
 /* Copy @value without its trailing newline; -ERANGE if it does not fit. */
 static int copy_value(char *out, size_t len, const char *value)
 {
@@ -395,27 +404,33 @@ static int lowest_free_index(unsigned int *index)
 }
 
 /**
- * cmabuf_alloc_index() - allocate a buffer
+ * cmabuf_alloc_flags() - allocate a buffer
  * @size:	bytes, not zero; the module rounds up to whole pages
  * @align:	physical alignment in bytes, a power of two, or 0 for pages
  * @index:	N for exactly cma_bufN, or CMABUF_INDEX_ANY
+ * @flags:	CMABUF_ALLOC_PINNABLE for mappings the kernel can pin
+ *		(O_DIRECT, vmsplice, io_uring reads), or 0
  * @bufp:	the handle, for cmabuf_close()
  *
  * With CMABUF_INDEX_ANY the lowest index not listed in sysfs is asked for
  * by number, so the caller knows which buffer is its own even when others
  * allocate at the same time; a lost race (-EEXIST) is retried.
  *
- * Return: 0; -EINVAL (bad size or alignment, index out of range); -EEXIST
- * (@index taken); -ENOSPC (module limits); -ENOMEM; -EACCES (not root);
- * -ENODEV (module not loaded).
+ * Return: 0; -EINVAL (bad size, alignment or flags, index out of range);
+ * -EEXIST (@index taken); -ENOSPC (module limits); -ENOMEM; -EOPNOTSUPP
+ * (pinnable, but the module's allocator cannot give such pages, or the
+ * module predates pinnable buffers); -EACCES (not root); -ENODEV (module
+ * not loaded).
  */
-int cmabuf_alloc_index(uint64_t size, uint64_t align, long index, struct cmabuf **bufp)
+int cmabuf_alloc_flags(uint64_t size, uint64_t align, long index, unsigned int flags,
+		       struct cmabuf **bufp)
 {
-	char path[PATH_MAX], cmd[96], alignstr[40] = "";
+	char path[PATH_MAX], cmd[112], alignstr[40] = "";
+	const char *pin = flags & CMABUF_ALLOC_PINNABLE ? " pinnable" : "";
 	unsigned int want;
 	int tries, ret;
 
-	if (!bufp || !size || (align & (align - 1)) ||
+	if (!bufp || !size || (align & (align - 1)) || (flags & ~CMABUF_ALLOC_PINNABLE) ||
 	    index < CMABUF_INDEX_ANY || (index >= 0 && (unsigned long)index > UINT_MAX))
 		return fail(-EINVAL, NULL);
 	ret = class_path(path, sizeof(path), "alloc");
@@ -435,15 +450,23 @@ int cmabuf_alloc_index(uint64_t size, uint64_t align, long index, struct cmabuf 
 		} else {
 			want = index;
 		}
-		snprintf(cmd, sizeof(cmd), "%llu %u%s\n", (unsigned long long)size, want,
-			 alignstr);
+		snprintf(cmd, sizeof(cmd), "%llu %u%s%s\n", (unsigned long long)size, want,
+			 alignstr, pin);
 		ret = write_attr(path, cmd);
+		/* A module without pinnable buffers refuses the word itself. */
+		if (ret == -EINVAL && *pin && !class_has("parked"))
+			ret = fail(-EOPNOTSUPP, path);
 		if (ret != -EEXIST || index != CMABUF_INDEX_ANY)
 			break;
 	}
 	if (ret)
 		return ret;
 	return open_index(want, bufp);
+}
+
+int cmabuf_alloc_index(uint64_t size, uint64_t align, long index, struct cmabuf **bufp)
+{
+	return cmabuf_alloc_flags(size, align, index, 0, bufp);
 }
 
 int cmabuf_alloc(uint64_t size, uint64_t align, struct cmabuf **bufp)
@@ -539,6 +562,33 @@ int cmabuf_phys_addr(struct cmabuf *buf, uint64_t *addr)
  * before the mappings attribute); -ENOENT when the buffer was freed;
  * -EPROTO when the value is not a decimal count.
  */
+/**
+ * cmabuf_pinnable() - was the buffer allocated pinnable?
+ * @buf:	the handle
+ *
+ * Return: 1 or 0; -ENOTSUP when the module has no pinnable buffers;
+ * -ENOENT when the buffer was freed; -EPROTO for a value not 0 or 1.
+ */
+int cmabuf_pinnable(struct cmabuf *buf)
+{
+	char path[PATH_MAX], val[8];
+	struct stat st;
+	int ret;
+
+	ret = read_attr(buf, "pinnable", val, sizeof(val));
+	if (ret == -ENOENT) {
+		if (stat(buf->sys_path, &st))
+			return fail(-ENOENT, buf->sys_path);
+		snprintf(path, sizeof(path), "%s/pinnable", buf->sys_path);
+		return fail(-ENOTSUP, path);
+	}
+	if (ret)
+		return ret;
+	if (strcmp(val, "0") && strcmp(val, "1"))
+		return fail(-EPROTO, buf->sys_path);
+	return val[0] == '1';
+}
+
 int cmabuf_mappings(struct cmabuf *buf, long *count)
 {
 	char path[PATH_MAX], val[32];

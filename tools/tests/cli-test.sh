@@ -88,7 +88,7 @@ expect "unknown command" 2 "" "cmabuf: unknown command 'frob'
 Try 'cmabuf --help'."
 run cmabuf alloc --help
 check "alloc --help: usage on stdout, status 0" '[ "$rc" = 0 ] && [ ! -s "$T/err" ] &&
-	[ "$(head -n 1 "$T/out")" = "usage: cmabuf alloc SIZE [--align A] [--index N]" ]'
+	[ "$(head -n 1 "$T/out")" = "usage: cmabuf alloc SIZE [--align A] [--index N] [--pinnable]" ]'
 run cmabuf help dump
 check "help dump: the dump usage" '[ "$rc" = 0 ] &&
 	[ "$(head -n 1 "$T/out")" = "usage: cmabuf dump NAME [--offset O] [--length L]" ]'
@@ -124,45 +124,76 @@ expect "alloc --index of a taken index: EEXIST" 1 "" \
 	"cmabuf: alloc 4K: /sys/class/cma_buf/alloc: File exists"
 run cmabuf alloc 4x
 expect "alloc: bad size" 2 "" "cmabuf: alloc: invalid size '4x' (bytes: decimal or 0x hex, optionally followed by K, M or G)
-usage: cmabuf alloc SIZE [--align A] [--index N]
+usage: cmabuf alloc SIZE [--align A] [--index N] [--pinnable]
 Try 'cmabuf alloc --help'."
 run cmabuf alloc 0
 expect "alloc: zero size" 2 "" "cmabuf: alloc: size must not be zero
-usage: cmabuf alloc SIZE [--align A] [--index N]
+usage: cmabuf alloc SIZE [--align A] [--index N] [--pinnable]
 Try 'cmabuf alloc --help'."
 run cmabuf alloc 18446744073709551616
 expect "alloc: size beyond 64 bits" 2 "" "cmabuf: alloc: size '18446744073709551616' is too large
-usage: cmabuf alloc SIZE [--align A] [--index N]
+usage: cmabuf alloc SIZE [--align A] [--index N] [--pinnable]
 Try 'cmabuf alloc --help'."
 run cmabuf alloc 4K --align 3K
 expect "alloc: alignment not a power of two" 2 "" "cmabuf: alloc: alignment '3K' is not a power of two
-usage: cmabuf alloc SIZE [--align A] [--index N]
+usage: cmabuf alloc SIZE [--align A] [--index N] [--pinnable]
 Try 'cmabuf alloc --help'."
 run cmabuf alloc 4K --index -1
 expect "alloc: bad index" 2 "" "cmabuf: alloc: invalid index '-1' (a decimal number)
-usage: cmabuf alloc SIZE [--align A] [--index N]
+usage: cmabuf alloc SIZE [--align A] [--index N] [--pinnable]
 Try 'cmabuf alloc --help'."
 run cmabuf alloc
 expect "alloc: missing size" 2 "" "cmabuf: alloc: missing argument
-usage: cmabuf alloc SIZE [--align A] [--index N]
+usage: cmabuf alloc SIZE [--align A] [--index N] [--pinnable]
 Try 'cmabuf alloc --help'."
 run cmabuf alloc 4K 8K
 expect "alloc: extra argument" 2 "" "cmabuf: alloc: unexpected argument '8K'
-usage: cmabuf alloc SIZE [--align A] [--index N]
+usage: cmabuf alloc SIZE [--align A] [--index N] [--pinnable]
 Try 'cmabuf alloc --help'."
 run cmabuf alloc 4K --frob
 expect "alloc: unknown option" 2 "" "cmabuf: alloc: unknown option '--frob'
-usage: cmabuf alloc SIZE [--align A] [--index N]
+usage: cmabuf alloc SIZE [--align A] [--index N] [--pinnable]
 Try 'cmabuf alloc --help'."
 run cmabuf alloc 4K --align
 expect "alloc: option without its value" 2 "" "cmabuf: alloc: option '--align' needs a value
-usage: cmabuf alloc SIZE [--align A] [--index N]
+usage: cmabuf alloc SIZE [--align A] [--index N] [--pinnable]
 Try 'cmabuf alloc --help'."
 run cmabuf alloc 4G
 check "alloc 4G: fails with status 1 and names the alloc file" '[ "$rc" = 1 ] &&
 	grep -q "^cmabuf: alloc 4G: /sys/class/cma_buf/alloc: " "$T/err"'
 run cmabuf free 2
 expect "free 2" 0 "" ""
+run cmabuf alloc 1M --pinnable
+if grep -q "Operation not supported" "$T/err"; then
+	# Kernels whose dma backend pages cannot be pinned (Debian's stock ones).
+	expect "alloc --pinnable where it cannot be: EOPNOTSUPP" 1 "" \
+		"cmabuf: alloc 1M: /sys/class/cma_buf/alloc: Operation not supported"
+else
+	expect "alloc 1M --pinnable is cma_buf2" 0 "cma_buf2" ""
+	check "--pinnable: the pinnable attribute reads 1" '[ "$(attr cma_buf2 pinnable)" = 1 ]'
+	run cmabuf info cma_buf2
+	check "info of a pinnable buffer ends with 'pinnable:  yes'" '[ "$rc" = 0 ] &&
+		[ "$(tail -n 1 "$T/out")" = "pinnable:  yes" ]'
+	if [ -b /dev/ram0 ]; then
+		# The recipe: the device wrote the buffer, O_DIRECT puts it on disk.
+		run cmabuf fill cma_buf2 random:5
+		expect "fill the pinnable buffer" 0 "" ""
+		run cmabuf save cma_buf2 /dev/ram0 --direct
+		expect "save --direct of a pinnable buffer to a RAM disk" 0 "" ""
+		check "the disk holds the buffer's bytes" \
+			'head -c 1048576 /dev/ram0 | cmp -s - /dev/cma_buf2'
+		run cmabuf save cma_buf7 /dev/ram0 --direct
+		expect "save --direct of a plain buffer says what is needed" 1 "" \
+			"cmabuf: save cma_buf7: /dev/ram0: O_DIRECT needs a pinnable buffer (alloc --pinnable)"
+	fi
+	run cmabuf save cma_buf2 - --direct
+	expect "save --direct to standard output: usage error" 2 "" "cmabuf: save: --direct needs a FILE, not standard output
+usage: cmabuf save NAME FILE [--direct]
+Try 'cmabuf save --help'."
+	run cmabuf free 2
+	expect "free 2 (pinnable)" 0 "" ""
+fi
+check "a plain buffer's pinnable attribute reads 0" '[ "$(attr cma_buf0 pinnable)" = 0 ]'
 
 # list, info
 
@@ -350,7 +381,7 @@ run cmabuf save 0 /nonexistent/x
 expect "save into a missing folder" 1 "" "cmabuf: save cma_buf0: /nonexistent/x: No such file or directory"
 run cmabuf save 0
 expect "save: missing FILE" 2 "" "cmabuf: save: missing argument
-usage: cmabuf save NAME FILE
+usage: cmabuf save NAME FILE [--direct]
 Try 'cmabuf save --help'."
 
 # Not root
