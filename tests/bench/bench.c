@@ -17,6 +17,9 @@
  *   free   - "free" write / heap fd close until CMA "used" is back where it was
  *   scale  - alloc + free of 1 MiB with 10, 100, 1000, 4000 64 KiB buffers live
  *   probe  - small variants that split the alloc cost (fixed vs per byte)
+ *   pin    - a pinnable buffer against a default one: mmap + touch, and a
+ *            64 MiB O_DIRECT write to a RAM disk from its mapping vs from
+ *            anonymous memory
  *
  * Output: one CSV line per result on stdout,
  *   R,<test>,<impl>,<bytes>,<reps>,<median>,<min>,<max>,<unit>
@@ -303,6 +306,74 @@ static uint64_t mbps(size_t size, uint64_t ns)
 	return ns ? (uint64_t)size * 1000 / ns : 0;
 }
 
+#define RAMDISK		"/dev/ram0"	/* brd.rd_size= on the command line */
+
+/* O_DIRECT write of @size from @p to the RAM disk; its time. */
+static uint64_t direct_write(int rd, const char *p, size_t size)
+{
+	uint64_t t0 = now_ns();
+
+	if (pwrite(rd, p, size, 0) != (ssize_t)size)
+		die("O_DIRECT write to " RAMDISK);
+	return now_ns() - t0;
+}
+
+/*
+ * What "pinnable" costs: 4 KiB entries and a reference per page instead of
+ * a PFN map's huge entries at mmap + first touch, and what it buys: O_DIRECT
+ * straight from the buffer, against O_DIRECT from anonymous memory.
+ */
+static void bench_pin(uint64_t *anon_buf)
+{
+	static const size_t sizes[] = { 4 * MIB, 64 * MIB };
+	uint64_t t_def[MAX_REPS], t_pin[MAX_REPS], w_pin[MAX_REPS], w_anon[MAX_REPS];
+	int rd = open(RAMDISK, O_RDWR | O_DIRECT | O_CLOEXEC), reps, r, fd;
+	char cmd[64];
+	size_t i, size;
+	uint64_t t0;
+	char *p;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		size = sizes[i];
+		reps = reps_for(size);
+		for (r = 0; r < reps; r++) {
+			fd = cb_alloc_open(size);
+			t0 = now_ns();
+			p = map_touch(fd, size);
+			t_def[r] = now_ns() - t0;
+			munmap(p, size);
+			close(fd);
+			cb_free(0);
+
+			snprintf(cmd, sizeof(cmd), "%zu 0 pinnable", size);
+			write_str(alloc_fd, cmd);
+			fd = open("/dev/cma_buf0", O_RDWR | O_CLOEXEC);
+			if (fd < 0)
+				die("open pinnable /dev/cma_buf0");
+			t0 = now_ns();
+			p = map_touch(fd, size);
+			t_pin[r] = now_ns() - t0;
+			if (rd >= 0 && size == 64 * MIB) {
+				w_pin[r] = direct_write(rd, p, size);
+				w_anon[r] = direct_write(rd, (const char *)anon_buf, size);
+			}
+			munmap(p, size);
+			close(fd);
+			cb_free(0);
+		}
+		report("touch", "default", size, t_def, reps, "ns");
+		report("touch", "pinnable", size, t_pin, reps, "ns");
+		if (rd >= 0 && size == 64 * MIB) {
+			report("odirect_write", "pinnable", size, w_pin, reps, "ns");
+			report("odirect_write", "anon", size, w_anon, reps, "ns");
+		}
+	}
+	if (rd < 0)
+		printf("# pin: no %s, O_DIRECT not measured\n", RAMDISK);
+	else
+		close(rd);
+}
+
 /* Sequential write and read over a whole mapping, cma_buf vs anonymous. */
 static void bench_bw(size_t size, uint64_t *anon_buf)
 {
@@ -564,6 +635,8 @@ int main(int argc, char **argv)
 		bench_random(anon_buf);
 	if (!strcmp(only, "all") || !strcmp(only, "probe"))
 		bench_probe(anon_buf);
+	if (!strcmp(only, "all") || !strcmp(only, "pin"))
+		bench_pin(anon_buf);
 	printf("# done (%llu)\n", (unsigned long long)(sink & 1));
 	return 0;
 }

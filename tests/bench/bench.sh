@@ -35,12 +35,13 @@ cp "$OUT/probe/cma_probe.ko" "$OUT/guest/"
 # that anonymous memory never needs the CMA area (the kernel falls back to CMA
 # for movable pages only when CMA holds over half of the free memory).
 # TCG marks the TSC unstable against jiffies and falls back to a 4 ms clock:
-# tsc=reliable keeps the nanosecond clock.
+# tsc=reliable keeps the nanosecond clock. brd.rd_size: a 64 MiB RAM disk for
+# the O_DIRECT figure.
 echo "bench: booting the bench kernel (TCG or KVM, one VM); this takes a few minutes" >&2
 set +e
 CMA_SIZE=512M "$TOP/tests/vm/run.sh" --kernel "$image" --kname bench --module "$ko" \
 	--modparams "max_buffers=8192" --extra "$OUT/guest" --mem 2048 \
-	--append "tsc=reliable" --name "bench-$$" --timeout "${TIMEOUT:-2400}" \
+	--append "tsc=reliable brd.rd_size=65536" --name "bench-$$" --timeout "${TIMEOUT:-2400}" \
 	--log "$OUT/console.log" --cmd "BENCH_REP_SCALE=${BENCH_REP_SCALE:-1} /extra/bench &&
 		{ insmod /extra/cma_probe.ko 2>/dev/null; dmesg | sed -n 's/.*cma_probe: //p'; true; }" \
 	>"$OUT/raw.txt"

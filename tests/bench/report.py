@@ -159,6 +159,11 @@ def main():
     for size, name in SIZES:
         ratio("free_vs_heap_" + name, med("free", "cma_buf", size), med("free", "heap", size))
     ratio("scale_4000_vs_10", med("scale", "cma_buf", 4000), med("scale", "cma_buf", 10))
+    for size, name in [(4 << 20, "4M"), (64 << 20, "64M")]:
+        ratio("pinnable_touch_vs_default_" + name, med("touch", "pinnable", size),
+              med("touch", "default", size))
+    ratio("odirect_write_pinnable_vs_anon_64M", med("odirect_write", "pinnable", 64 << 20),
+          med("odirect_write", "anon", 64 << 20))
     with open(out + "/foms.txt", "w") as f:
         for name, value in foms:
             f.write("bench: %s %s\n" % (name, value))

@@ -25,6 +25,7 @@
 #include <linux/dma-buf.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/uio.h>
 
 struct fz_stats *fz_st;
 bool fz_module_may_vanish;
@@ -43,7 +44,7 @@ static int fz_worker;
 const char *const fz_op_names[OP_NR] = {
 	"alloc", "free", "open", "close", "mmap", "munmap", "mremap", "mprotect",
 	"fork", "rw", "lseek", "ioctl", "dmabuf", "cache", "sync", "attr",
-	"unload", "load", "touch",
+	"unload", "load", "touch", "pin",
 };
 
 /*
@@ -53,7 +54,7 @@ const char *const fz_op_names[OP_NR] = {
  * name or node is involved.
  */
 static const int fz_errtab[OP_NR][8] = {
-	[OP_ALLOC] = { EINVAL, EEXIST, ENOSPC, ENOMEM },
+	[OP_ALLOC] = { EINVAL, EEXIST, ENOSPC, ENOMEM, EOPNOTSUPP },
 	[OP_FREE] = { ENOENT, EINVAL },
 	[OP_OPEN] = { ENOENT, ENXIO },
 	[OP_CLOSE] = { 0 },
@@ -72,6 +73,7 @@ static const int fz_errtab[OP_NR][8] = {
 	[OP_UNLOAD] = { EAGAIN, EBUSY, ENOENT },
 	[OP_LOAD] = { EEXIST, EBUSY },
 	[OP_TOUCH] = { 0 },
+	[OP_PIN] = { EFAULT, ENOMEM },
 };
 
 bool fz_errno_ok(enum fz_op op, int err)
@@ -133,6 +135,7 @@ struct fz_map {
 	size_t len;
 	unsigned long long phys;	/* of addr[0]; 0 unknown */
 	bool own, prot_write, may_write;
+	int pinnable;		/* 1, 0, or -1 unknown (a dma-buf's) */
 };
 
 /* "bytes [off, off + len) of the buffer at phys hold pattern seed" */
@@ -151,6 +154,10 @@ static struct fz_rec recs[MAX_RECS];
 #define MAX_AFDS	16
 static struct { int fd; bool write; } afds[MAX_AFDS];
 static int nafds;
+/* Pipes holding vmsplice()d pages of mappings: references the kernel keeps. */
+#define MAX_PIPES	6
+static struct { int rd, wr; } pipes[MAX_PIPES];
+static int npipes;
 
 static int nrecs;
 static uint64_t rng;
@@ -285,9 +292,21 @@ static void drop_attr_fds(void)
 		close(afds[--nafds].fd);
 }
 
+/* Read a held pipe empty and close it: its page references go. */
+static void drop_pipe(int i)
+{
+	while (read(pipes[i].rd, iobuf, sizeof(iobuf)) > 0)
+		;
+	close(pipes[i].rd);
+	close(pipes[i].wr);
+	pipes[i] = pipes[--npipes];
+}
+
 static void drop_all(void)
 {
 	drop_attr_fds();
+	while (npipes)
+		drop_pipe(npipes - 1);
 	while (nmaps)
 		unmap_slot(nmaps - 1);
 	while (nfds)
@@ -343,9 +362,10 @@ static void op_alloc(void)
 		idx = own_index();
 		snprintf(s, sizeof(s), "align=%luK %lluK %d", 4UL << R(10), 4 + R(128), idx);
 		break;
-	default: /* own index, small to medium */
+	default: /* own index, small to medium, some pinnable */
 		idx = own_index();
-		snprintf(s, sizeof(s), "%lluK %d\n", R(20) ? 4 + R(128) : 1024 + R(4096), idx);
+		snprintf(s, sizeof(s), "%lluK %d%s\n", R(20) ? 4 + R(128) : 1024 + R(4096), idx,
+			 R(3) ? "" : " pinnable");
 		break;
 	}
 	err = sysfs_write(CB_CLASS "/alloc", s, strlen(s));
@@ -442,6 +462,61 @@ static void op_open(void)
 				     info.phys_addr, info.size };
 }
 
+/* Whether the buffer open on @f maps with struct pages; -1 for a dma-buf. */
+static int fd_pinnable(const struct fz_fd *f)
+{
+	struct cma_buf_info info;
+
+	if (f->idx < 0 || ioctl(f->fd, CMA_BUF_IOC_GET_INFO, &info))
+		return -1;
+	return !!(info.flags & CMA_BUF_INFO_PINNABLE);
+}
+
+/*
+ * Take references on a mapping's pages: vmsplice() into a pipe that is kept
+ * (so its buffer may be freed, closed and unmapped under the references and
+ * must park), or process_vm_readv(). A plain buffer's mapping must refuse
+ * with EFAULT; a pinnable one may fail only where mprotect() took reading.
+ */
+static void op_pin(void)
+{
+	struct fz_map *m;
+	size_t off, len;
+	int err, pfd[2];
+	ssize_t n;
+
+	if (!nmaps)
+		return;
+	m = &maps[R(nmaps)];
+	off = R(m->len / CB_PAGE) * CB_PAGE;
+	len = (1 + R(16)) * CB_PAGE;
+	if (len > m->len - off)
+		len = m->len - off;
+	if (R(3)) {
+		struct iovec iov = { m->addr + off, len };
+
+		if (npipes && (npipes >= MAX_PIPES || !R(4)))
+			drop_pipe(R(npipes));
+		if (npipes >= MAX_PIPES || pipe2(pfd, O_NONBLOCK))
+			return;
+		n = vmsplice(pfd[1], &iov, 1, 0);
+		err = n < 0 ? errno : 0;
+		fz_result(OP_PIN, err, "vmsplice");
+		pipes[npipes].rd = pfd[0];
+		pipes[npipes++].wr = pfd[1];
+	} else {
+		struct iovec local = { iobuf, len }, remote = { m->addr + off, len };
+
+		n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+		err = n < 0 ? errno : 0;
+		fz_result(OP_PIN, err, "process_vm_readv");
+	}
+	if (!m->pinnable && !err)
+		fz_fail("a plain buffer's mapping let its pages be taken (%zd bytes)", n);
+	if (!m->pinnable && err != EFAULT)
+		fz_fail("a plain buffer's mapping refused a pin with %d, not EFAULT", err);
+}
+
 static void op_mmap(void)
 {
 	struct fz_fd *f;
@@ -495,7 +570,7 @@ static void op_mmap(void)
 	if (off >= f->size || len > f->size - off)
 		fz_fail("mmap off %zu len %zu of a %zu byte buffer succeeded", off, len, f->size);
 	maps[nmaps++] = (struct fz_map){ p, len, f->phys ? f->phys + off : 0, f->own,
-					 !!(prot & PROT_WRITE), f->writable };
+					 !!(prot & PROT_WRITE), f->writable, fd_pinnable(f) };
 	/* Touch it at once: the whole range must be there, a byte every 2 MiB. */
 	if (maps[nmaps - 1].phys)
 		rec_check(p, maps[nmaps - 1].phys, len < 65536 ? len : 65536, "new mapping");
@@ -1054,6 +1129,13 @@ static void quiesce_point(void)
  * then have the others let go first, so that it works: then every buffer
  * must be gone with its pages, and the module loads again.
  */
+static int parked_now(void)
+{
+	char b[32];
+
+	return cb_read(CB_CLASS "/parked", b, sizeof(b)) < 0 ? -1 : atoi(b);
+}
+
 static void op_reload(void)
 {
 	bool together = !R(8);
@@ -1069,6 +1151,9 @@ static void op_reload(void)
 		       fz_now() < until)
 			usleep(2000);
 	}
+	/* Pipes just dropped: parked buffers go within the module's poll. */
+	for (int i = 0; together && i < 30 && parked_now() > 0; i++)
+		usleep(100000);
 	ret = cb_module_unload(O_NONBLOCK);
 	if (together && ret && __atomic_load_n(&ctl->acked, __ATOMIC_ACQUIRE) == nworkers - 1)
 		fz_fail("unload with every file closed: %s", strerror(-ret));
@@ -1098,9 +1183,9 @@ static void op_reload(void)
 }
 
 static const char *const bucket_names[] = { "alloc", "free", "open", "mmap", "munmap",
-	"mremap", "mprotect", "store", "rw", "checkmap", "lseek", "ioctl", "export", "cache",
+	"mremap", "mprotect", "pin", "store", "rw", "checkmap", "lseek", "ioctl", "export", "cache",
 	"syncattr", "attrs", "fork", "close", "attrfd", "reload" };
-static const unsigned short bucket_end[] = { 12, 21, 46, 81, 109, 129, 174, 314, 474, 584,
+static const unsigned short bucket_end[] = { 12, 21, 46, 81, 109, 129, 174, 189, 314, 474, 584,
 	684, 924, 942, 947, 952, 954, 956, 981, 998, 1000 };
 #define NBUCKETS	(sizeof(bucket_end) / sizeof(bucket_end[0]))
 
@@ -1143,6 +1228,8 @@ static void worker(int w, uint64_t seed, unsigned long max_ops, double deadline,
 			op_mremap();
 		else if (k < 174)
 			op_mprotect();
+		else if (k < 189)
+			op_pin();
 		else if (k < 314)
 			op_store();
 		else if (k < 474)
