@@ -65,6 +65,8 @@ static int __maybe_unused cma_buf_vm_mapped(unsigned long start, unsigned long e
 
 static vm_fault_t __maybe_unused cma_buf_vm_huge_fault(struct vm_fault *vmf, unsigned int order)
 {
+	if (!order)
+		return cma_buf_insert_page(vmf, vmf->address, NULL, true);
 	return cma_buf_insert_pfn_order(vmf, 0, order, false);
 }
 
@@ -76,7 +78,10 @@ static const struct vm_operations_struct compat_use_vm_ops __maybe_unused = {
 static int compat_use_target(struct cma_buf_map_target *t, void *arg)
 {
 	*cma_buf_target_prot(t) = pgprot_writecombine(*cma_buf_target_prot(t));
-	cma_buf_target_set_pfnmap(t);
+	if (arg)
+		cma_buf_target_set_pfnmap(t);
+	else
+		cma_buf_target_set_mixedmap(t);
 	cma_buf_target_set_pgoff(t, cma_buf_target_pgoff(t) + cma_buf_target_pages(t));
 	cma_buf_target_set_ops(t, NULL, arg);
 	if (!cma_buf_target_shared(t) || cma_buf_map_counted_when_mapped())
