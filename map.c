@@ -105,33 +105,61 @@ static pgprot_t cma_buf_fault_prot(struct vm_area_struct *vma)
 	return pte_pgprot(pte_mkdirty(pfn_pte(0, vma->vm_page_prot)));
 }
 
+/* One 4 KiB entry at @addr: the PFN, or (pinnable buffers) its struct page. */
+typedef vm_fault_t (*cma_buf_insert_t)(struct vm_fault *vmf, unsigned long addr);
+
+static vm_fault_t cma_buf_insert_pfn(struct vm_fault *vmf, unsigned long addr)
+{
+	struct vm_area_struct *vma = vmf->vma;
+
+	return vmf_insert_pfn_prot(vma, addr, cma_buf_vma_pfn(vma, addr), cma_buf_fault_prot(vma));
+}
+
+static vm_fault_t cma_buf_insert_struct_page(struct vm_fault *vmf, unsigned long addr)
+{
+	struct vm_area_struct *vma = vmf->vma;
+
+	return cma_buf_insert_page(vmf, addr, pfn_to_page(cma_buf_vma_pfn(vma, addr)),
+				   vma->vm_flags & VM_WRITE);
+}
+
 /*
  * A 4 KiB fault: the faulting page, then the rest of its 2 MiB block inside
  * the mapping. The core asks here when no huge entry fits: the block is not
  * whole in the mapping, its virtual and physical offsets differ, or the PMD
- * already holds a page table (after a split).
+ * already holds a page table (after a split); and for every fault of a
+ * pinnable buffer's mapping, which has no huge entries.
  */
-static vm_fault_t cma_buf_map_block(struct vm_fault *vmf)
+static __always_inline vm_fault_t cma_buf_fill_block(struct vm_fault *vmf, cma_buf_insert_t insert)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	unsigned long start = max(ALIGN_DOWN(vmf->address, PMD_SIZE), vma->vm_start);
 	unsigned long end = min(ALIGN_DOWN(vmf->address, PMD_SIZE) + PMD_SIZE, vma->vm_end);
 	unsigned long fault = vmf->address & PAGE_MASK, addr;
-	pgprot_t prot = cma_buf_fault_prot(vma);
 	vm_fault_t ret;
 
-	ret = vmf_insert_pfn_prot(vma, fault, cma_buf_vma_pfn(vma, fault), prot);
+	ret = insert(vmf, fault);
 	if (ret != VM_FAULT_NOPAGE)
 		return ret;
 	/* Best effort: a page left out faults in later by itself. */
 	for (addr = start; addr < end; addr += PAGE_SIZE) {
 		if (addr == fault)
 			continue;
-		ret = vmf_insert_pfn_prot(vma, addr, cma_buf_vma_pfn(vma, addr), prot);
+		ret = insert(vmf, addr);
 		if (ret != VM_FAULT_NOPAGE)
 			break;
 	}
 	return VM_FAULT_NOPAGE;
+}
+
+static vm_fault_t cma_buf_map_block(struct vm_fault *vmf)
+{
+	return cma_buf_fill_block(vmf, cma_buf_insert_pfn);
+}
+
+static vm_fault_t cma_buf_map_pages_block(struct vm_fault *vmf)
+{
+	return cma_buf_fill_block(vmf, cma_buf_insert_struct_page);
 }
 
 /*
@@ -154,34 +182,6 @@ static vm_fault_t __maybe_unused cma_buf_vm_huge_fault(struct vm_fault *vmf, uns
 		return VM_FAULT_FALLBACK;
 	/* Dirty and writable at once where the mapping is: see above. */
 	return cma_buf_insert_pfn_order(vmf, pfn, order, vma->vm_flags & VM_WRITE);
-}
-
-static struct page *cma_buf_vma_page(struct vm_area_struct *vma, unsigned long addr)
-{
-	return pfn_to_page(cma_buf_vma_pfn(vma, addr));
-}
-
-/* A fault in a pinnable buffer's mapping: its 2 MiB block, as above. */
-static vm_fault_t cma_buf_map_pages_block(struct vm_fault *vmf)
-{
-	struct vm_area_struct *vma = vmf->vma;
-	unsigned long start = max(ALIGN_DOWN(vmf->address, PMD_SIZE), vma->vm_start);
-	unsigned long end = min(ALIGN_DOWN(vmf->address, PMD_SIZE) + PMD_SIZE, vma->vm_end);
-	unsigned long fault = vmf->address & PAGE_MASK, addr;
-	bool write = vma->vm_flags & VM_WRITE;
-	vm_fault_t ret;
-
-	ret = cma_buf_insert_page(vmf, fault, cma_buf_vma_page(vma, fault), write);
-	if (ret != VM_FAULT_NOPAGE)
-		return ret;
-	for (addr = start; addr < end; addr += PAGE_SIZE) {
-		if (addr == fault)
-			continue;
-		ret = cma_buf_insert_page(vmf, addr, cma_buf_vma_page(vma, addr), write);
-		if (ret != VM_FAULT_NOPAGE)
-			break;
-	}
-	return VM_FAULT_NOPAGE;
 }
 
 /*

@@ -9,39 +9,7 @@
 #include "cma_buf_test.h"
 #include "kselftest_harness.h"
 
-/* Without page table isolation, current_kernel holds the user half too. */
-#define PTDUMP	(cb_exists(PTDUMP_USER) ? PTDUMP_USER : PTDUMP_ALL)
-#define PTDUMP_USER	"/sys/kernel/debug/page_tables/current_user"
-#define PTDUMP_ALL	"/sys/kernel/debug/page_tables/current_kernel"
 #define PATLIST	"/sys/kernel/debug/x86/pat_memtype_list"
-
-/*
- * The cache bits of the page table entries mapping @addr in this process,
- * from the x86 page table dump: "PWT", "PCD", both, or "" for write-back.
- * Returns false where the dump is not available.
- */
-static bool pte_cache_bits(void *addr, char *out, size_t len)
-{
-	unsigned long a = (unsigned long)addr;
-	char line[512];
-	bool found = false;
-	FILE *f = fopen(PTDUMP, "r");
-
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f)) {
-		unsigned long lo, hi;
-
-		if (sscanf(line, "0x%lx-0x%lx", &lo, &hi) != 2 || a < lo || a >= hi)
-			continue;
-		snprintf(out, len, "%s%s%s", strstr(line, " PWT") ? "PWT" : "",
-			 strstr(line, " PWT") && strstr(line, " PCD") ? " " : "",
-			 strstr(line, " PCD") ? "PCD" : "");
-		found = true;
-	}
-	fclose(f);
-	return found;
-}
 
 /* x86 with PAT: a mapping's type follows the buffer's (see cache.c). */
 static bool x86_pat(void)
@@ -145,13 +113,13 @@ TEST_F(cache, each_mode_maps_with_its_page_protection_and_correct_data)
 		ASSERT_EQ(0, set_cache(0, modes[i]));
 		p = map_and_exercise(_metadata, self->fd, size, i + 1);
 		ASSERT_NE(MAP_FAILED, p) TH_LOG("mode %s", modes[i]);
-		if (pte_cache_bits(p, bits, sizeof(bits))) {
+		if (cb_pte_cache_bits(p, bits, sizeof(bits))) {
 			EXPECT_STREQ(x86_pat() ? bits_pat[i] : bits_nopat[i], bits)
 				TH_LOG("mode %s maps with '%s'", modes[i], bits);
 		}
 		munmap(p, size);
 	}
-	if (!cb_exists(PTDUMP))
+	if (!cb_exists(CB_PTDUMP))
 		SKIP(return, "no user page table dump here (x86 only): data checked, memory type not");
 }
 
@@ -170,15 +138,15 @@ TEST_F(cache, existing_mapping_keeps_its_mode_or_x86_refuses_the_change)
 		EXPECT_EQ(0, set_cache(0, "uncached"));
 		return;
 	}
-	if (!cb_exists(PTDUMP))
+	if (!cb_exists(CB_PTDUMP))
 		SKIP(return, "no page table dump here");
-	ASSERT_TRUE(pte_cache_bits(old, before, sizeof(before)));
+	ASSERT_TRUE(cb_pte_cache_bits(old, before, sizeof(before)));
 	ASSERT_EQ(0, set_cache(0, "uncached"));
-	ASSERT_TRUE(pte_cache_bits(old, after, sizeof(after)));
+	ASSERT_TRUE(cb_pte_cache_bits(old, after, sizeof(after)));
 	EXPECT_STREQ(before, after);
 	new = mmap(NULL, size, PROT_READ, MAP_SHARED, self->fd, 0);
 	ASSERT_NE(MAP_FAILED, new);
-	ASSERT_TRUE(pte_cache_bits(new, fresh, sizeof(fresh)));
+	ASSERT_TRUE(cb_pte_cache_bits(new, fresh, sizeof(fresh)));
 	EXPECT_STREQ("PCD", fresh);
 	EXPECT_EQ(0, memcmp(old, new, size));
 	munmap(old, size);
@@ -242,7 +210,7 @@ TEST_F(cache, o_sync_maps_uncached)
 	}
 	p = map_and_exercise(_metadata, fd, size, 9);
 	ASSERT_NE(MAP_FAILED, p);
-	if (pte_cache_bits(p, bits, sizeof(bits)))
+	if (cb_pte_cache_bits(p, bits, sizeof(bits)))
 		EXPECT_STREQ("PCD", bits);
 	munmap(p, size);
 	close(fd);
@@ -265,7 +233,7 @@ TEST_F(cache, mode_survives_free_and_pages_return_write_back)
 	ASSERT_LE(0, self->fd);
 	p = map_and_exercise(_metadata, self->fd, 64 * 1024, 4);
 	ASSERT_NE(MAP_FAILED, p);
-	if (pte_cache_bits(p, bits, sizeof(bits)))
+	if (cb_pte_cache_bits(p, bits, sizeof(bits)))
 		EXPECT_STREQ("", bits);
 	munmap(p, 64 * 1024);
 }

@@ -363,6 +363,39 @@ static inline const char *cb_linear_map_mode(unsigned long long phys, unsigned l
 	return mode;
 }
 
+/* Without page table isolation, current_kernel holds the user half too. */
+#define CB_PTDUMP	(cb_exists(CB_PTDUMP_USER) ? CB_PTDUMP_USER : CB_PTDUMP_ALL)
+#define CB_PTDUMP_USER	"/sys/kernel/debug/page_tables/current_user"
+#define CB_PTDUMP_ALL	"/sys/kernel/debug/page_tables/current_kernel"
+
+/*
+ * The cache bits of the page table entries mapping @addr in this process,
+ * from the x86 page table dump: "PWT", "PCD", both, or "" for write-back.
+ * Returns false where the dump is not available.
+ */
+static inline bool cb_pte_cache_bits(void *addr, char *out, size_t len)
+{
+	unsigned long a = (unsigned long)addr;
+	char line[512];
+	bool found = false;
+	FILE *f = fopen(CB_PTDUMP, "r");
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+
+		if (sscanf(line, "0x%lx-0x%lx", &lo, &hi) != 2 || a < lo || a >= hi)
+			continue;
+		snprintf(out, len, "%s%s%s", strstr(line, " PWT") ? "PWT" : "",
+			 strstr(line, " PWT") && strstr(line, " PCD") ? " " : "",
+			 strstr(line, " PCD") ? "PCD" : "");
+		found = true;
+	}
+	fclose(f);
+	return found;
+}
+
 /* Read physical memory; bytes read or -errno (EPERM where /dev/mem is strict). */
 static inline ssize_t cb_devmem_read(unsigned long long phys, void *buf, size_t len)
 {

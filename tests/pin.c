@@ -98,6 +98,24 @@ FIXTURE(pin) {
 	unsigned long long phys;
 };
 
+/* cma_buf0, pinnable, opened, mapped whole and filled with pattern 1. */
+static int new_buffer(FIXTURE_DATA(pin) *self)
+{
+	int ret = cb_alloc("4M 0 pinnable");
+
+	if (ret)
+		return ret;
+	self->phys = cb_phys(0);
+	self->fd = cb_open(0, O_RDWR);
+	if (self->fd < 0)
+		return self->fd;
+	self->p = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, 0);
+	if (self->p == MAP_FAILED)
+		return -errno;
+	cb_fill(self->p, SIZE, 0, 1);
+	return 0;
+}
+
 FIXTURE_SETUP(pin)
 {
 	int ret;
@@ -106,18 +124,12 @@ FIXTURE_SETUP(pin)
 	ASSERT_EQ(0, wait_parked(0, 3000)) TH_LOG("buffers parked before the test");
 	self->p = MAP_FAILED;
 	self->fd = -1;
-	ret = cb_alloc("4M 0 pinnable");
+	ret = new_buffer(self);
 	if (!pinnable_expected()) {
 		ASSERT_EQ(-EOPNOTSUPP, ret);
 		return;
 	}
 	ASSERT_EQ(0, ret);
-	self->phys = cb_phys(0);
-	self->fd = cb_open(0, O_RDWR);
-	ASSERT_LE(0, self->fd);
-	self->p = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, 0);
-	ASSERT_NE(MAP_FAILED, self->p);
-	cb_fill(self->p, SIZE, 0, 1);
 }
 
 FIXTURE_TEARDOWN(pin)
@@ -129,6 +141,18 @@ FIXTURE_TEARDOWN(pin)
 	cb_free_all();
 	wait_parked(0, 3000);
 }
+
+/* Page-aligned anonymous memory, as O_DIRECT wants (malloc()'s is not). */
+static void *anon_map(size_t len)
+{
+	return mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+}
+
+#define NEED_RAMDISK(rd) do { \
+	(rd) = open(RAMDISK, O_RDWR | O_DIRECT); \
+	if ((rd) < 0) \
+		SKIP(return, RAMDISK " not here (a test kernel has brd built in)"); \
+} while (0)
 
 #define NEED_PINNABLE() do { \
 	if (!pinnable_expected()) \
@@ -239,13 +263,12 @@ TEST_F(pin, process_vm_readv_and_writev_reach_the_buffer)
 
 TEST_F(pin, o_direct_write_and_read_through_a_ram_disk)
 {
-	int rd = open(RAMDISK, O_RDWR | O_DIRECT);
 	uint8_t *anon;
+	int rd;
 
 	NEED_PINNABLE();
-	if (rd < 0)
-		SKIP(return, RAMDISK " not here (a test kernel has brd built in)");
-	anon = mmap(NULL, CB_MIB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	NEED_RAMDISK(rd);
+	anon = anon_map(CB_MIB);
 	ASSERT_NE(MAP_FAILED, anon);
 	/* Mapping -> disk, disk -> anonymous memory: the pattern. */
 	ASSERT_EQ((ssize_t)CB_MIB, pwrite(rd, self->p, CB_MIB, 0));
@@ -258,6 +281,45 @@ TEST_F(pin, o_direct_write_and_read_through_a_ram_disk)
 	EXPECT_EQ(-1, cb_check(anon, CB_MIB, 0, 1));
 	munmap(anon, CB_MIB);
 	close(rd);
+}
+
+/* Cache modes reach the struct-page entries; O_DIRECT works in each. */
+TEST_F(pin, cache_modes_reach_the_entries_and_o_direct_works_in_each)
+{
+	static const struct { const char *mode, *bits; } modes[] = {
+		{ "uncached", "PCD" }, { "writecombine", "PWT" }, { "cached", "" },
+	};
+	int rd = open(RAMDISK, O_RDWR | O_DIRECT);
+	char path[128], bits[16];
+	uint8_t *anon;
+
+	NEED_PINNABLE();
+	anon = anon_map(CB_MIB);
+	ASSERT_NE(MAP_FAILED, anon);
+	/* x86 changes a mapped buffer's mode only unmapped (see cache.c). */
+	munmap(self->p, SIZE);
+	self->p = MAP_FAILED;
+	cb_attr_path(path, sizeof(path), 0, "cache");
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		uint8_t *p;
+
+		ASSERT_EQ(0, cb_write_str(path, modes[i].mode));
+		p = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, 0);
+		ASSERT_NE(MAP_FAILED, p);
+		cb_fill(p, CB_MIB, 0, 20 + i);
+		EXPECT_EQ((long long)(self->phys / CB_PAGE), frame_of(p));
+		if (cb_pte_cache_bits(p, bits, sizeof(bits)))
+			EXPECT_STREQ(modes[i].bits, bits) TH_LOG("%s", modes[i].mode);
+		if (rd >= 0) {
+			ASSERT_EQ((ssize_t)CB_MIB, pwrite(rd, p, CB_MIB, 0)) TH_LOG("%s", modes[i].mode);
+			ASSERT_EQ((ssize_t)CB_MIB, pread(rd, anon, CB_MIB, 0));
+			EXPECT_EQ(-1, cb_check(anon, CB_MIB, 0, 20 + i)) TH_LOG("%s", modes[i].mode);
+		}
+		munmap(p, SIZE);
+	}
+	munmap(anon, CB_MIB);
+	if (rd >= 0)
+		close(rd);
 }
 
 TEST_F(pin, plain_buffers_still_refuse_what_pins)
@@ -324,6 +386,9 @@ TEST_F(pin, vmsplice_then_free_parks_until_the_pipe_lets_go)
 	/* Still refuses to unload: the parked buffer holds the module. */
 	EXPECT_EQ(-EAGAIN, cb_module_unload(O_NONBLOCK));
 	ASSERT_EQ(0, cb_free(1));
+	/* The parked pages still hold the old data (test kernels' /dev/mem). */
+	if (cb_devmem_read(old + CB_MIB, got, PIPE_BYTES) == PIPE_BYTES)
+		EXPECT_EQ(-1, cb_check(got, PIPE_BYTES, CB_MIB, 1));
 	/* The pipe reads what the buffer held. */
 	ASSERT_EQ((ssize_t)PIPE_BYTES, read(pfd[0], got, PIPE_BYTES));
 	EXPECT_EQ(-1, cb_check(got, PIPE_BYTES, CB_MIB, 1));
@@ -411,14 +476,12 @@ static void *write_loop(void *arg)
 
 TEST_F(pin, free_while_o_direct_in_flight_never_hands_its_pages_out)
 {
-	int rd = open(RAMDISK, O_RDWR | O_DIRECT), seen = 0, tries;
+	int rd, seen = 0, tries;
 	uint8_t *check;
 
 	NEED_PINNABLE();
-	if (rd < 0)
-		SKIP(return, RAMDISK " not here (a test kernel has brd built in)");
-	/* O_DIRECT wants aligned memory: not malloc()'s. */
-	check = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	NEED_RAMDISK(rd);
+	check = anon_map(SIZE);
 	ASSERT_NE(MAP_FAILED, check);
 	/* Where the free lands in a request is luck: try at varied moments. */
 	srand(getpid());
@@ -451,13 +514,7 @@ TEST_F(pin, free_while_o_direct_in_flight_never_hands_its_pages_out)
 		EXPECT_EQ(-1, cb_check(check, SIZE, 0, 1)) TH_LOG("try %d", tries);
 		EXPECT_EQ(0, wait_parked(0, 3000));
 		/* A fresh buffer for the next try. */
-		ASSERT_EQ(0, cb_alloc("4M 0 pinnable"));
-		self->phys = cb_phys(0);
-		self->fd = cb_open(0, O_RDWR);
-		ASSERT_LE(0, self->fd);
-		self->p = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, 0);
-		ASSERT_NE(MAP_FAILED, self->p);
-		cb_fill(self->p, SIZE, 0, 1);
+		ASSERT_EQ(0, new_buffer(self));
 	}
 	/*
 	 * Whether a free lands inside a request is timing: on x86-64 7.2 it
@@ -530,14 +587,13 @@ static void ring_exit(struct ring *r)
 
 TEST_F(pin, io_uring_reads_into_the_buffer)
 {
-	int rd = open(RAMDISK, O_RDWR | O_DIRECT);
 	struct io_uring_sqe sqe = { 0 };
 	uint8_t *back = malloc(CB_MIB);
 	struct ring r;
+	int rd;
 
 	NEED_PINNABLE();
-	if (rd < 0)
-		SKIP(return, RAMDISK " not here (a test kernel has brd built in)");
+	NEED_RAMDISK(rd);
 	ASSERT_NE(NULL, back);
 	ASSERT_EQ(0, ring_init(&r));
 	ASSERT_EQ((ssize_t)CB_MIB, pwrite(rd, self->p, CB_MIB, 0));

@@ -562,6 +562,24 @@ int cmabuf_phys_addr(struct cmabuf *buf, uint64_t *addr)
  * before the mappings attribute); -ENOENT when the buffer was freed;
  * -EPROTO when the value is not a decimal count.
  */
+/*
+ * read_attr() of an attribute newer modules have: -ENOENT when the buffer is
+ * gone, -ENOTSUP (naming the file) when it is there without the attribute.
+ */
+static int read_newer_attr(struct cmabuf *buf, const char *attr, char *val, size_t len)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int ret = read_attr(buf, attr, val, len);
+
+	if (ret != -ENOENT)
+		return ret;
+	if (stat(buf->sys_path, &st))
+		return fail(-ENOENT, buf->sys_path);
+	snprintf(path, sizeof(path), "%s/%s", buf->sys_path, attr);
+	return fail(-ENOTSUP, path);
+}
+
 /**
  * cmabuf_pinnable() - was the buffer allocated pinnable?
  * @buf:	the handle
@@ -571,17 +589,10 @@ int cmabuf_phys_addr(struct cmabuf *buf, uint64_t *addr)
  */
 int cmabuf_pinnable(struct cmabuf *buf)
 {
-	char path[PATH_MAX], val[8];
-	struct stat st;
+	char val[8];
 	int ret;
 
-	ret = read_attr(buf, "pinnable", val, sizeof(val));
-	if (ret == -ENOENT) {
-		if (stat(buf->sys_path, &st))
-			return fail(-ENOENT, buf->sys_path);
-		snprintf(path, sizeof(path), "%s/pinnable", buf->sys_path);
-		return fail(-ENOTSUP, path);
-	}
+	ret = read_newer_attr(buf, "pinnable", val, sizeof(val));
 	if (ret)
 		return ret;
 	if (strcmp(val, "0") && strcmp(val, "1"))
@@ -591,19 +602,11 @@ int cmabuf_pinnable(struct cmabuf *buf)
 
 int cmabuf_mappings(struct cmabuf *buf, long *count)
 {
-	char path[PATH_MAX], val[32];
-	struct stat st;
+	char val[32];
 	uint64_t v;
 	int ret;
 
-	ret = read_attr(buf, "mappings", val, sizeof(val));
-	if (ret == -ENOENT) {
-		/* The buffer is gone, or the module never had the attribute. */
-		if (stat(buf->sys_path, &st))
-			return fail(-ENOENT, buf->sys_path);
-		snprintf(path, sizeof(path), "%s/mappings", buf->sys_path);
-		return fail(-ENOTSUP, path);
-	}
+	ret = read_newer_attr(buf, "mappings", val, sizeof(val));
 	if (ret && ret != -ERANGE)
 		return ret;
 	/* The module prints it with %d: decimal digits only, then a newline. */
