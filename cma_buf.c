@@ -291,9 +291,15 @@ static int cma_buf_backend_alloc(struct cma_buf *buf, size_t align)
  */
 static int cma_buf_check_pinnable(struct cma_buf *buf)
 {
-	if (!buf->pinnable || !cma_buf_pages_referenced(buf))
+	unsigned long i, n = cma_buf_nr_pages(buf);
+
+	if (!buf->pinnable)
 		return 0;
-	return -EOPNOTSUPP;
+	/* Not != 1: the kernel may hold a passing reference (compaction's scan). */
+	for (i = 0; i < n; i++)
+		if (!page_count(cma_buf_nth_page(buf->pages, i)))
+			return -EOPNOTSUPP;
+	return 0;
 }
 
 /**
