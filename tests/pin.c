@@ -517,9 +517,9 @@ TEST_F(pin, free_while_o_direct_in_flight_never_hands_its_pages_out)
 		ASSERT_EQ(0, new_buffer(self));
 	}
 	/*
-	 * Whether a free lands inside a request is timing: on x86-64 7.2 it
-	 * did within 2-5 tries; on 6.12 and arm64 7.2 not in 20 to 120
-	 * (cause not found). The parking itself is proven by the vmsplice
+	 * Whether a free lands inside a request is timing: on 7.2 (x86-64
+	 * and arm64, both backends) it did within 2-10 tries; on 6.12 not in
+	 * 160 (cause not found). The parking itself is proven by the vmsplice
 	 * tests; this one proves that whatever a request wrote came from the
 	 * buffer, never from a newer one, and says whether it saw a park.
 	 */
