@@ -639,4 +639,50 @@ TEST_F(pin, io_uring_buffer_registration_fails_cleanly)
 	EXPECT_EQ(0, parked());
 }
 
+/*
+ * Before 6.5 nothing refuses the long-term pin: the kernel retries the
+ * migration it cannot do until the caller is killed. Shown, not hidden:
+ * the caller is still in the kernel after 3 s, dies of SIGKILL, and
+ * leaves no pin and no parked buffer behind.
+ */
+TEST_F(pin, long_term_pin_before_6_5_spins_until_killed)
+{
+	char path[64], stat[256], *state;
+	pid_t pid;
+	int fd;
+
+	NEED_PINNABLE();
+	if (kernel_at_least(6, 5))
+		SKIP(return, "6.5 and later refuse it with EFAULT (the test above)");
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct iovec iov = { self->p, CB_MIB };
+		struct ring r;
+
+		if (ring_init(&r))
+			_exit(2);
+		syscall(__NR_io_uring_register, r.fd, IORING_REGISTER_BUFFERS, &iov, 1);
+		_exit(3);
+	}
+	sleep(3);
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_LT(0, read(fd, stat, sizeof(stat) - 1));
+	close(fd);
+	state = strrchr(stat, ')');
+	ASSERT_NE(NULL, state);
+	/* Running (R) in the kernel's retry, not finished (Z) nor asleep. */
+	EXPECT_EQ('R', state[2]) TH_LOG("%s", stat);
+	kill(pid, SIGKILL);
+	EXPECT_EQ(128 + SIGKILL, cb_wait(pid));
+	munmap(self->p, SIZE);
+	self->p = MAP_FAILED;
+	close(self->fd);
+	self->fd = -1;
+	ASSERT_EQ(0, cb_free(0));
+	EXPECT_EQ(0, wait_parked(0, 3000));
+}
+
 TEST_HARNESS_MAIN
