@@ -82,11 +82,16 @@ const char *cma_buf_backend_name(void)
 
 static void cma_buf_free_memory(struct cma_buf *buf)
 {
+	bool pinnable = buf->pinnable;
+
 	cma_buf_reset_cache(buf);
 	buf->backend->free(buf);
 	mutex_destroy(&buf->lock);
 	atomic64_sub(buf->size, &cma_buf_bytes_held);
 	kfree(buf);
+	/* Taken in cma_buf_create(): see there. */
+	if (pinnable)
+		module_put(THIS_MODULE);
 }
 
 /*
@@ -108,8 +113,8 @@ static bool cma_buf_pages_referenced(struct cma_buf *buf)
 
 /*
  * Freed buffers whose pages are still referenced wait here. Nothing tells
- * when a reference goes, so they are looked at every CMA_BUF_PARK_POLL; each
- * keeps the module loaded, as its memory is still the module's to give back.
+ * when a reference goes, so they are looked at every CMA_BUF_PARK_POLL. The
+ * module stays loaded meanwhile: every pinnable buffer holds it.
  */
 #define CMA_BUF_PARK_POLL	(HZ / 10)
 static LIST_HEAD(cma_buf_parked_list);
@@ -126,7 +131,6 @@ unsigned int cma_buf_nr_parked(void)
 
 static void cma_buf_park(struct cma_buf *buf)
 {
-	__module_get(THIS_MODULE);
 	spin_lock(&cma_buf_parked_lock);
 	list_add_tail(&buf->parked, &cma_buf_parked_list);
 	WRITE_ONCE(cma_buf_parked_count, cma_buf_parked_count + 1);
@@ -134,11 +138,8 @@ static void cma_buf_park(struct cma_buf *buf)
 	schedule_delayed_work(&cma_buf_park_work, CMA_BUF_PARK_POLL);
 }
 
-/*
- * Free the parked buffers nobody references any more; with @all (unload),
- * the rest too, as far as that is safe.
- */
-static void cma_buf_unpark_some(bool all)
+/* Free the parked buffers nobody references any more. */
+static void cma_buf_unpark(struct work_struct *work)
 {
 	struct cma_buf *buf, *tmp;
 	LIST_HEAD(todo);
@@ -149,30 +150,13 @@ static void cma_buf_unpark_some(bool all)
 	spin_unlock(&cma_buf_parked_lock);
 
 	list_for_each_entry_safe(buf, tmp, &todo, parked) {
-		if (!cma_buf_pages_referenced(buf)) {
-			list_del(&buf->parked);
-			cma_buf_free_memory(buf);
-		} else if (all) {
-			/*
-			 * Unloading with pages still referenced (a pipe outlives
-			 * us): handing them back would let the next owner's data
-			 * out through that reference, or let it be overwritten.
-			 * Keep them out of the allocator for good; only the
-			 * bookkeeping goes.
-			 */
-			pr_warn("cma_buf%u: %zu bytes still referenced at unload, never returned\n",
-				buf->index, buf->size);
-			list_del(&buf->parked);
-			mutex_destroy(&buf->lock);
-			atomic64_sub(buf->size, &cma_buf_bytes_held);
-			kfree(buf);
-		} else {
+		if (cma_buf_pages_referenced(buf))
 			continue;
-		}
+		list_del(&buf->parked);
 		spin_lock(&cma_buf_parked_lock);
 		WRITE_ONCE(cma_buf_parked_count, cma_buf_parked_count - 1);
 		spin_unlock(&cma_buf_parked_lock);
-		module_put(THIS_MODULE);
+		cma_buf_free_memory(buf);
 	}
 
 	spin_lock(&cma_buf_parked_lock);
@@ -180,11 +164,6 @@ static void cma_buf_unpark_some(bool all)
 	if (!list_empty(&cma_buf_parked_list))
 		schedule_delayed_work(&cma_buf_park_work, CMA_BUF_PARK_POLL);
 	spin_unlock(&cma_buf_parked_lock);
-}
-
-static void cma_buf_unpark(struct work_struct *work)
-{
-	cma_buf_unpark_some(false);
 }
 
 /* Last reference gone: no file, mapping or registry entry refers to @dev. */
@@ -342,7 +321,16 @@ int cma_buf_create(size_t size, s64 index, size_t align, bool pinnable)
 	buf->index = id;
 	buf->size = size;
 	buf->backend = cma_buf_backend;
+	/*
+	 * The kernel may hold references on a pinnable buffer's pages that we
+	 * cannot see (a pipe, a request), even after the buffer is freed: an
+	 * unload then could neither give the pages back nor keep them safely.
+	 * So a pinnable buffer keeps the module loaded until its memory goes.
+	 * (Our caller holds a module reference: this one cannot race unload.)
+	 */
 	buf->pinnable = pinnable;
+	if (pinnable)
+		__module_get(THIS_MODULE);
 	INIT_LIST_HEAD(&buf->parked);
 	mutex_init(&buf->lock);
 	if (cma_buf_should_fail_alloc(size))
@@ -392,6 +380,8 @@ err_put:
 err_backend:
 	buf->backend->free(buf);
 err_free:
+	if (pinnable)
+		module_put(THIS_MODULE);
 	mutex_destroy(&buf->lock);
 	kfree(buf);
 err_account:
@@ -510,14 +500,12 @@ static void __exit cma_buf_exit(void)
 
 	cma_buf_fault_exit();
 	/*
-	 * No file is open (each pins the module), so each buffer goes now,
-	 * or is parked if its pages are still referenced. A parked buffer
-	 * pins the module too, so any parked now were parked just here.
+	 * No file is open (each pins the module) and no pinnable buffer is
+	 * left (each pins it too, parked or not): each buffer goes now.
 	 */
 	xa_for_each(&cma_buf_registry, index, buf)
 		cma_buf_remove(index);
 	cancel_delayed_work_sync(&cma_buf_park_work);
-	cma_buf_unpark_some(true);
 	class_unregister(&cma_buf_class);
 	unregister_chrdev_region(cma_buf_devt, CMA_BUF_MINORS);
 	platform_device_unregister(cma_buf_pdev);

@@ -193,6 +193,8 @@ TEST_F(pin, attribute_and_info_say_pinnable)
 	EXPECT_EQ(-EINVAL, cb_alloc("1M 2 pinnable=1"));
 	EXPECT_FALSE(cb_buf_exists(2));
 	EXPECT_EQ(0, parked());
+	/* A pinnable buffer, even idle, keeps the module loaded. */
+	EXPECT_EQ(-EAGAIN, cb_module_unload(O_NONBLOCK));
 }
 
 TEST_F(pin, mapping_is_struct_pages_with_the_usual_limits)

@@ -23,6 +23,7 @@
 
 #include <linux/cma_buf.h>
 #include <linux/dma-buf.h>
+#include <dirent.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/uio.h>
@@ -1136,6 +1137,23 @@ static int parked_now(void)
 	return cb_read(CB_CLASS "/parked", b, sizeof(b)) < 0 ? -1 : atoi(b);
 }
 
+/* Pinnable buffers keep the module loaded: free them all (others are quiet). */
+static void free_pinnable(void)
+{
+	DIR *d = opendir(CB_CLASS);
+	struct dirent *e;
+	char b[8];
+	int idx;
+
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (sscanf(e->d_name, "cma_buf%d", &idx) == 1 &&
+		    cb_attr(idx, "pinnable", b, sizeof(b)) > 0 && b[0] == '1')
+			cb_free(idx);
+	closedir(d);
+}
+
 static void op_reload(void)
 {
 	bool together = !R(8);
@@ -1152,6 +1170,8 @@ static void op_reload(void)
 			usleep(2000);
 	}
 	/* Pipes just dropped: parked buffers go within the module's poll. */
+	if (together)
+		free_pinnable();
 	for (int i = 0; together && i < 30 && parked_now() > 0; i++)
 		usleep(100000);
 	ret = cb_module_unload(O_NONBLOCK);
