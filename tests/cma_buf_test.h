@@ -396,6 +396,23 @@ static inline bool cb_pte_cache_bits(void *addr, char *out, size_t len)
 	return found;
 }
 
+/* Each cache mode and the x86 entry bits it gives ("" for write-back). */
+static const struct { const char *mode, *bits; } cb_cache_modes[] = {
+	{ "uncached", "PCD" }, { "writecombine", "PWT" }, { "cached", "" },
+};
+#define CB_NR_CACHE_MODES	(sizeof(cb_cache_modes) / sizeof(cb_cache_modes[0]))
+
+/* Set cma_buf<@index>'s cache mode, then map @len of it shared from @fd. */
+static inline void *cb_map_in_mode(int index, int fd, const char *mode, size_t len)
+{
+	char path[128];
+
+	cb_attr_path(path, sizeof(path), index, "cache");
+	if (cb_write_str(path, mode))
+		return MAP_FAILED;
+	return mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+}
+
 /* Read physical memory; bytes read or -errno (EPERM where /dev/mem is strict). */
 static inline ssize_t cb_devmem_read(unsigned long long phys, void *buf, size_t len)
 {

@@ -504,26 +504,20 @@ TEST_F(huge, madvise_dontneed_is_refused_and_data_stays)
 /* x86 with PAT: a PMD entry carries the memory type as a 4 KiB one would. */
 TEST_F(huge, cache_modes_reach_the_pmd_entries)
 {
-	static const struct { const char *mode, *bits; } modes[] = {
-		{ "uncached", "PCD" }, { "writecombine", "PWT" }, { "cached", NULL },
-	};
-	char path[128], line[512];
+	char line[512];
 
-	cb_attr_path(path, sizeof(path), 0, "cache");
-	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-		uint8_t *p;
+	for (size_t i = 0; i < CB_NR_CACHE_MODES; i++) {
+		const char *mode = cb_cache_modes[i].mode, *bits = cb_cache_modes[i].bits;
+		uint8_t *p = cb_map_in_mode(0, self->fd, mode, SIZE);
 
-		ASSERT_EQ(0, cb_write_str(path, modes[i].mode));
-		p = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, 0);
-		ASSERT_NE(MAP_FAILED, p);
+		ASSERT_NE(MAP_FAILED, p) TH_LOG("%s", mode);
 		cb_fill(p, SIZE, 0, 11 + i);
-		EXPECT_EQ(-1, cb_check(p, SIZE, 0, 11 + i)) TH_LOG("%s", modes[i].mode);
+		EXPECT_EQ(-1, cb_check(p, SIZE, 0, 11 + i)) TH_LOG("%s", mode);
 		EXPECT_TRUE(same_frames(p, self->fd, self->phys, SIZE - HUGE + 3, 100));
 		if (self->huge && pt_line(p + HUGE, line, sizeof(line))) {
-			EXPECT_NE(NULL, strstr(line, " PSE ")) TH_LOG("%s: %s", modes[i].mode, line);
-			if (modes[i].bits) {
-				EXPECT_NE(NULL, strstr(line, modes[i].bits)) TH_LOG("%s: %s",
-										    modes[i].mode, line);
+			EXPECT_NE(NULL, strstr(line, " PSE ")) TH_LOG("%s: %s", mode, line);
+			if (*bits) {
+				EXPECT_NE(NULL, strstr(line, bits)) TH_LOG("%s: %s", mode, line);
 			} else {
 				EXPECT_EQ(NULL, strstr(line, " PCD"));
 				EXPECT_EQ(NULL, strstr(line, " PWT"));

@@ -321,11 +321,8 @@ TEST_F(pin, o_direct_write_and_read_through_a_ram_disk)
 /* Cache modes reach the struct-page entries; O_DIRECT works in each. */
 TEST_F(pin, cache_modes_reach_the_entries_and_o_direct_works_in_each)
 {
-	static const struct { const char *mode, *bits; } modes[] = {
-		{ "uncached", "PCD" }, { "writecombine", "PWT" }, { "cached", "" },
-	};
 	int rd = open(RAMDISK, O_RDWR | O_DIRECT);
-	char path[128], bits[16];
+	char bits[16];
 	uint8_t *anon;
 
 	NEED_PINNABLE();
@@ -334,21 +331,19 @@ TEST_F(pin, cache_modes_reach_the_entries_and_o_direct_works_in_each)
 	/* x86 changes a mapped buffer's mode only unmapped (see cache.c). */
 	munmap(self->p, SIZE);
 	self->p = MAP_FAILED;
-	cb_attr_path(path, sizeof(path), 0, "cache");
-	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-		uint8_t *p;
+	for (size_t i = 0; i < CB_NR_CACHE_MODES; i++) {
+		const char *mode = cb_cache_modes[i].mode;
+		uint8_t *p = cb_map_in_mode(0, self->fd, mode, SIZE);
 
-		ASSERT_EQ(0, cb_write_str(path, modes[i].mode));
-		p = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, 0);
-		ASSERT_NE(MAP_FAILED, p);
+		ASSERT_NE(MAP_FAILED, p) TH_LOG("%s", mode);
 		cb_fill(p, CB_MIB, 0, 20 + i);
 		EXPECT_EQ((long long)(self->phys / CB_PAGE), frame_of(p));
 		if (cb_pte_cache_bits(p, bits, sizeof(bits)))
-			EXPECT_STREQ(modes[i].bits, bits) TH_LOG("%s", modes[i].mode);
+			EXPECT_STREQ(cb_cache_modes[i].bits, bits) TH_LOG("%s", mode);
 		if (rd >= 0) {
-			ASSERT_EQ((ssize_t)CB_MIB, pwrite(rd, p, CB_MIB, 0)) TH_LOG("%s", modes[i].mode);
+			ASSERT_EQ((ssize_t)CB_MIB, pwrite(rd, p, CB_MIB, 0)) TH_LOG("%s", mode);
 			ASSERT_EQ((ssize_t)CB_MIB, pread(rd, anon, CB_MIB, 0));
-			EXPECT_EQ(-1, cb_check(anon, CB_MIB, 0, 20 + i)) TH_LOG("%s", modes[i].mode);
+			EXPECT_EQ(-1, cb_check(anon, CB_MIB, 0, 20 + i)) TH_LOG("%s", mode);
 		}
 		munmap(p, SIZE);
 	}
