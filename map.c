@@ -105,17 +105,21 @@ static pgprot_t cma_buf_fault_prot(struct vm_area_struct *vma)
 	return pte_pgprot(pte_mkdirty(pfn_pte(0, vma->vm_page_prot)));
 }
 
-/* One 4 KiB entry at @addr: the PFN, or (pinnable buffers) its struct page. */
-typedef vm_fault_t (*cma_buf_insert_t)(struct vm_fault *vmf, unsigned long addr);
+/*
+ * One 4 KiB entry at @addr: the PFN with @prot, or (pinnable buffers) its
+ * struct page, whose insert takes the mapping's own protection.
+ */
+typedef vm_fault_t (*cma_buf_insert_t)(struct vm_fault *vmf, unsigned long addr, pgprot_t prot);
 
-static vm_fault_t cma_buf_insert_pfn(struct vm_fault *vmf, unsigned long addr)
+static vm_fault_t cma_buf_insert_pfn(struct vm_fault *vmf, unsigned long addr, pgprot_t prot)
 {
 	struct vm_area_struct *vma = vmf->vma;
 
-	return vmf_insert_pfn_prot(vma, addr, cma_buf_vma_pfn(vma, addr), cma_buf_fault_prot(vma));
+	return vmf_insert_pfn_prot(vma, addr, cma_buf_vma_pfn(vma, addr), prot);
 }
 
-static vm_fault_t cma_buf_insert_struct_page(struct vm_fault *vmf, unsigned long addr)
+static vm_fault_t cma_buf_insert_struct_page(struct vm_fault *vmf, unsigned long addr,
+					     pgprot_t prot)
 {
 	struct vm_area_struct *vma = vmf->vma;
 
@@ -136,16 +140,17 @@ static __always_inline vm_fault_t cma_buf_fill_block(struct vm_fault *vmf, cma_b
 	unsigned long start = max(ALIGN_DOWN(vmf->address, PMD_SIZE), vma->vm_start);
 	unsigned long end = min(ALIGN_DOWN(vmf->address, PMD_SIZE) + PMD_SIZE, vma->vm_end);
 	unsigned long fault = vmf->address & PAGE_MASK, addr;
+	pgprot_t prot = cma_buf_fault_prot(vma);
 	vm_fault_t ret;
 
-	ret = insert(vmf, fault);
+	ret = insert(vmf, fault, prot);
 	if (ret != VM_FAULT_NOPAGE)
 		return ret;
 	/* Best effort: a page left out faults in later by itself. */
 	for (addr = start; addr < end; addr += PAGE_SIZE) {
 		if (addr == fault)
 			continue;
-		ret = insert(vmf, addr);
+		ret = insert(vmf, addr, prot);
 		if (ret != VM_FAULT_NOPAGE)
 			break;
 	}
