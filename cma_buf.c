@@ -395,8 +395,8 @@ err_index:
  * cma_buf_remove() - unpublish a buffer and drop the registry's reference
  * @index:	the N of cma_bufN
  *
- * Its sysfs directory and /dev node go at once; open files and mappings keep
- * the memory until they are gone.
+ * Its sysfs directory and /dev node go at once, and so does its mapping for
+ * a bound device; open files and mappings keep the memory until they are gone.
  *
  * Return: 0, or -ENOENT if there is no such buffer.
  */
@@ -413,6 +413,11 @@ int cma_buf_remove(unsigned int index)
 	cdev_device_del(&buf->cdev, &buf->dev);
 	xa_erase(&cma_buf_registry, index);
 	mutex_unlock(&cma_buf_lock);
+	/*
+	 * No attribute can bind it again now. Freed means no device may reach
+	 * it either, even while processes still map it.
+	 */
+	cma_buf_unbind(buf);
 	put_device(&buf->dev);
 	return 0;
 }
@@ -475,9 +480,12 @@ static int __init cma_buf_init(void)
 		 dev_is_dma_coherent(cma_buf_dma_dev) ? "coherent" :
 		 "non-coherent: sync calls maintain the CPU caches");
 
-	ret = alloc_chrdev_region(&cma_buf_devt, 0, CMA_BUF_MINORS, KBUILD_MODNAME);
+	ret = cma_buf_bind_init();
 	if (ret)
 		goto err_pdev;
+	ret = alloc_chrdev_region(&cma_buf_devt, 0, CMA_BUF_MINORS, KBUILD_MODNAME);
+	if (ret)
+		goto err_bind;
 	ret = class_register(&cma_buf_class);
 	if (ret)
 		goto err_chrdev;
@@ -486,6 +494,8 @@ static int __init cma_buf_init(void)
 
 err_chrdev:
 	unregister_chrdev_region(cma_buf_devt, CMA_BUF_MINORS);
+err_bind:
+	cma_buf_bind_exit();
 err_pdev:
 	platform_device_unregister(cma_buf_pdev);
 err_of:
@@ -508,6 +518,7 @@ static void __exit cma_buf_exit(void)
 	cancel_delayed_work_sync(&cma_buf_park_work);
 	class_unregister(&cma_buf_class);
 	unregister_chrdev_region(cma_buf_devt, CMA_BUF_MINORS);
+	cma_buf_bind_exit();
 	platform_device_unregister(cma_buf_pdev);
 	cma_buf_of_unregister();
 }

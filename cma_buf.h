@@ -20,6 +20,7 @@
 struct file;
 
 struct cma_buf_backend;
+struct cma_buf_binding;
 
 /**
  * struct cma_buf - one buffer, with its class device and char device
@@ -37,6 +38,7 @@ struct cma_buf_backend;
  * @pinnable:	mapped with struct pages (map.c), so the kernel may take
  *		references on them (pins for O_DIRECT, pipe buffers...)
  * @parked:	on the list of freed buffers whose pages are still referenced
+ * @binding:	its DMA mapping for another device, if bound (bind.c)
  *
  * The memory is returned only by the device's release callback, after the
  * last reference is gone: the registry's, open files' and (through the
@@ -57,6 +59,7 @@ struct cma_buf {
 	atomic_t mappings;
 	bool pinnable;
 	struct list_head parked;
+	struct cma_buf_binding *binding;
 };
 
 static inline struct cma_buf *to_cma_buf(struct device *dev)
@@ -126,6 +129,14 @@ unsigned long cma_buf_get_unmapped_area(struct file *file, unsigned long addr, u
 
 /* dmabuf.c */
 int cma_buf_export_dmabuf(struct cma_buf *buf, u64 offset, u64 size, u32 flags);
+
+/* bind.c */
+#define CMA_BUF_DEVICE_NAME_MAX	128
+int cma_buf_bind(struct cma_buf *buf, const char *name);
+void cma_buf_unbind(struct cma_buf *buf);
+ssize_t cma_buf_binding_show(struct cma_buf *buf, char *out, bool addr);
+int cma_buf_bind_init(void);
+void cma_buf_bind_exit(void);
 
 /* ioctl.c */
 long cma_buf_ioctl(struct file *file, unsigned int cmd, unsigned long arg);

@@ -6,6 +6,8 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
+#include <linux/ctype.h>
 #include <linux/device.h>
 #include <linux/dma-direction.h>
 #include <linux/module.h>
@@ -202,6 +204,48 @@ static ssize_t sync_for_cpu_store(struct device *dev, struct device_attribute *a
 }
 static DEVICE_ATTR_WO(sync_for_cpu);
 
+/*
+ * The device the buffer is mapped for (bind.c), by its bus name, as in
+ * /sys/bus/pci/devices: an empty line when none. Writing a name binds,
+ * writing an empty line unbinds. Binding is root's decision, whoever may
+ * otherwise use the buffer: it opens the buffer to that device's DMA.
+ */
+static ssize_t dma_device_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	return cma_buf_binding_show(to_cma_buf(dev), buf, false);
+}
+
+static ssize_t dma_device_store(struct device *dev, struct device_attribute *attr,
+				const char *buf, size_t count)
+{
+	char name[CMA_BUF_DEVICE_NAME_MAX];
+	size_t i, len = count;
+	int ret;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (len && buf[len - 1] == '\n')
+		len--;
+	if (len >= sizeof(name))
+		return -EINVAL;
+	/* Device names are printable and have no '/'. */
+	for (i = 0; i < len; i++)
+		if (!isgraph(buf[i]) || buf[i] == '/')
+			return -EINVAL;
+	memcpy(name, buf, len);
+	name[len] = '\0';
+	ret = cma_buf_bind(to_cma_buf(dev), name);
+	return ret ? ret : count;
+}
+static DEVICE_ATTR_RW(dma_device);
+
+/* 0400: an address for the bound device, as privileged as phys_addr. */
+static ssize_t dma_addr_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	return cma_buf_binding_show(to_cma_buf(dev), buf, true);
+}
+static DEVICE_ATTR_ADMIN_RO(dma_addr);
+
 static struct attribute *cma_buf_dev_attrs[] = {
 	&dev_attr_phys_addr.attr,
 	&dev_attr_size.attr,
@@ -211,6 +255,8 @@ static struct attribute *cma_buf_dev_attrs[] = {
 	&dev_attr_pinnable.attr,
 	&dev_attr_sync_for_device.attr,
 	&dev_attr_sync_for_cpu.attr,
+	&dev_attr_dma_device.attr,
+	&dev_attr_dma_addr.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(cma_buf_dev);

@@ -177,7 +177,7 @@ vm_leg() { # vm_leg NAME KERNEL PARAMS TESTS...   VM_ARCH=arm64 for the arm64 VM
 	for p in "${passes[@]}"; do
 		[ "$first" = 1 ] || cmd="$cmd; rmmod cma_buf && insmod /cma-buf.ko $p || exit 125"
 		cmd="$cmd; echo '@@CMA_BUF_PASS $(pass_name "$leg" "$p")@@'"
-		cmd="$cmd; CMA_BUF_MODPARAMS='$p' CMA_BUF_TESTS='$*' run-tests.sh || rc=1"
+		cmd="$cmd; ${VM_GUEST_ENV:-} CMA_BUF_MODPARAMS='$p' CMA_BUF_TESTS='$*' run-tests.sh || rc=1"
 		if [ "$first" = 1 ] && [ -n "${VM_EXTRA:-}" ]; then
 			cmd="$cmd; $VM_EXTRA_CMD || rc=1"
 		fi
@@ -185,6 +185,11 @@ vm_leg() { # vm_leg NAME KERNEL PARAMS TESTS...   VM_ARCH=arm64 for the arm64 VM
 	done
 	cmd="$cmd; exit \$rc"
 	[ -z "${VM_EXTRA:-}" ] || extra+=(--extra "$VM_EXTRA")
+	# VM_MACHINE, VM_DEVICES (space-separated QEMU -device specs) and
+	# VM_APPEND shape the machine; VM_GUEST_ENV goes before each pass.
+	for p in ${VM_DEVICES:-}; do extra+=(--device "$p"); done
+	[ -z "${VM_MACHINE:-}" ] || extra+=(--machine "$VM_MACHINE")
+	[ -z "${VM_APPEND:-}" ] || extra+=(--append "$VM_APPEND")
 	"$TOP/tests/vm/run.sh" --arch "$arch" --kernel "$image" --kname "$(guest_kname "$kname")" --module "$ko" \
 		--add "$importer" "${extra[@]}" \
 		--modparams "${passes[0]}" --tests "$tests" --name "check-$leg" --log "$log" \
@@ -231,12 +236,19 @@ pass_name() {
 # chains overlap: 16 minutes of VM time in about 10. Their folders do not
 # meet: modules, importers and VMs are per kernel and arch, test programs are
 # built (under a lock) before either starts.
-SUITE="kunit basic backend cache dmabuf huge pin access abi lifetime"
+SUITE="kunit basic backend cache dmabuf huge pin edu vivid access abi lifetime"
+# QEMU's edu device, which does real DMA, on the x86-64 debug kernels' PCI
+# bus (the edu and vivid suites skip where there is no such device).
+EDU="edu,dma_mask=0xffffffffffffffff"
+# The same device behind an Intel IOMMU (q35: its DMAR table and ACPI
+# hotplug on a root port), where only dma_addr works; the boot ends with a
+# real unplug of the device, so it has one pass of one suite.
+IOMMU_DEVICES="intel-iommu,intremap=off pcie-root-port,id=rp1,slot=1 $EDU,bus=rp1"
 # The 6.12 test kernel: ABI, lifetime and huge mappings under the debug
 # checks, both backends. Its other suites run on Debian's own 6.12 (below)
 # and under the 7.x debug kernel: a third full pass cost minutes of the
 # cached budget and found nothing those two do not.
-SUITE_612="kunit abi lifetime huge pin"
+SUITE_612="kunit abi lifetime huge pin edu vivid"
 
 arm64_and_stock_chain() {
 	CLI_ARM64=
@@ -277,8 +289,11 @@ say "VM legs: x86-64 debug kernels here; arm64 and Debian's stock kernels beside
 arm64_and_stock_chain >"$CHECK/chain-arm64-stock.log" 2>&1 &
 chain=$!
 
-VM_EXTRA=$CLI_DIR VM_EXTRA_CMD=/extra/cli-test.sh vm_leg 7 test-7 "backend=cma|backend=dma" $SUITE
-vm_leg 6.12 test-6.12 "backend=cma|backend=dma" $SUITE_612
+VM_DEVICES=$EDU VM_EXTRA=$CLI_DIR VM_EXTRA_CMD=/extra/cli-test.sh \
+	vm_leg 7 test-7 "backend=cma|backend=dma" $SUITE
+VM_MACHINE=q35 VM_DEVICES=$IOMMU_DEVICES VM_APPEND=intel_iommu=on VM_GUEST_ENV=CMA_BUF_EDU_UNPLUG=1 \
+	vm_leg 7-iommu test-7 "backend=cma" edu
+VM_DEVICES=$EDU vm_leg 6.12 test-6.12 "backend=cma|backend=dma" $SUITE_612
 
 say "VM: short stress (random-operation fuzzing, fault injection, regressions)"
 "$TOP/tests/fuzz/stress.sh" --short >"$CHECK/stress.out" 2>&1

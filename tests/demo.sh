@@ -13,5 +13,8 @@ ko=$(module_for test "$ARCH")
 tests=$(build_tests "$ARCH")
 make -s -C "$TOP/tools" vm-test OUT="$BUILD/cmabuf-vm-$ARCH" CC="$cc" >&2
 echo "demo: booting the $ARCH test kernel under QEMU"
-"$TOP/tests/vm/run.sh" --arch "$ARCH" --kernel "$image" --module "$ko" --tests "$tests" \
+# QEMU's edu PCI device, which does real bus-master DMA (x86-64 only).
+devices=()
+[ "$ARCH" != x86_64 ] || devices=(--device edu,dma_mask=0xffffffffffffffff)
+"$TOP/tests/vm/run.sh" --arch "$ARCH" --kernel "$image" --module "$ko" --tests "$tests" "${devices[@]}" \
 	--name "demo-$ARCH" --extra "$BUILD/cmabuf-vm-$ARCH" --timeout 600 --cmd "demo-guest.sh"

@@ -445,6 +445,23 @@ static int cmd_list(int argc, char **argv)
 	return 0;
 }
 
+/* The bound device and its address of the buffer, when bound. */
+static void print_binding(struct cmabuf *buf)
+{
+	char dev[128];
+	uint64_t addr;
+	int err;
+
+	if (cmabuf_dma_device(buf, dev, sizeof(dev)) || !dev[0])
+		return;
+	printf("bound to:  %s\n", dev);
+	err = cmabuf_dma_addr(buf, &addr);
+	if (err)
+		printf("dma_addr:  - (%s)\n", strerror(-err));
+	else
+		printf("dma_addr:  0x%016llx\n", (unsigned long long)addr);
+}
+
 static int cmd_info(int argc, char **argv)
 {
 	bool json = false;
@@ -485,7 +502,60 @@ static int cmd_info(int argc, char **argv)
 			printf("mappings:  %ld\n", in.mappings);
 		if (cmabuf_pinnable(buf) == 1)
 			printf("pinnable:  yes\n");
+		print_binding(buf);
 	}
+	cmabuf_close(buf);
+	return ret;
+}
+
+/* bind, unbind */
+
+static int bind_args(int argc, char **argv, int want, char **pos, struct cmabuf **bufp)
+{
+	int npos, ret;
+
+	ret = parse_args(argc, argv, NULL, pos, want, want, &npos);
+	if (ret || (ret = parse_name_arg(pos[0])))
+		return ret;
+	return open_buf(current->name, pos[0], bufp);
+}
+
+static int cmd_bind(int argc, char **argv)
+{
+	struct cmabuf *buf;
+	char *pos[2];
+	uint64_t addr;
+	int ret;
+
+	ret = bind_args(argc, argv, 2, pos, &buf);
+	if (ret)
+		return ret;
+	if (!pos[1][0])
+		ret = usage_error("empty device name (unbind with 'cmabuf unbind NAME')");
+	else if ((ret = cmabuf_bind(buf, pos[1])) == -ENODEV)
+		/* Not the module missing: the device is. */
+		ret = fail_msg("bind", "%s: no device '%s' on the PCI or platform bus",
+			       cmabuf_name(buf), pos[1]);
+	else if (ret || (ret = cmabuf_dma_addr(buf, &addr)))
+		ret = buf_fail("bind", buf, ret);
+	else
+		printf("0x%016llx\n", (unsigned long long)addr);
+	cmabuf_close(buf);
+	return ret;
+}
+
+static int cmd_unbind(int argc, char **argv)
+{
+	struct cmabuf *buf;
+	char *pos[1];
+	int ret;
+
+	ret = bind_args(argc, argv, 1, pos, &buf);
+	if (ret)
+		return ret;
+	ret = cmabuf_bind(buf, NULL);
+	if (ret)
+		ret = buf_fail("unbind", buf, ret);
 	cmabuf_close(buf);
 	return ret;
 }
@@ -797,6 +867,14 @@ static const struct command commands[] = {
 	  "Show everything known about one buffer, the number of its user-space\n"
 	  "mappings in all processes included (left out, or null in JSON, when the\n"
 	  "module does not count them).\n" },
+	{ "bind", cmd_bind, "bind NAME DEVICE",
+	  "Map the buffer for DEVICE's DMA and print the address DEVICE must be\n"
+	  "given (dma_addr). DEVICE is a PCI address as in /sys/bus/pci/devices\n"
+	  "(0000:00:04.0) or a platform device's name. Behind an IOMMU this address\n"
+	  "is not the physical one, and only it works. One device per buffer; the\n"
+	  "mapping goes on unbind, free, or when the device goes away. Needs root.\n" },
+	{ "unbind", cmd_unbind, "unbind NAME",
+	  "Drop the buffer's mapping for its device. Needs root.\n" },
 	{ "fill", cmd_fill, "fill NAME PATTERN",
 	  "Fill the whole buffer with PATTERN through a shared mapping:\n"
 	  "  0xHH         every byte HH (one or two hex digits)\n"

@@ -69,7 +69,11 @@ const char *cmabuf_cache(const struct cmabuf *buf);	/* NULL when absent */
 int cmabuf_phys_addr(struct cmabuf *buf, uint64_t *addr);	/* now */
 int cmabuf_mappings(struct cmabuf *buf, long *count);	/* now; -ENOTSUP when absent */
 int cmabuf_pinnable(struct cmabuf *buf);	/* 1, 0, or -ENOTSUP when absent */
-int cmabuf_info(struct cmabuf *buf, struct cmabuf_info *info);	/* phys_addr, mappings now */
+int cmabuf_info(struct cmabuf *buf, struct cmabuf_info *info);
+/* Binding to a device for its DMA: "" or NULL unbinds. */
+int cmabuf_bind(struct cmabuf *buf, const char *device);
+int cmabuf_dma_device(struct cmabuf *buf, char *out, size_t len);	/* "" if none */
+int cmabuf_dma_addr(struct cmabuf *buf, uint64_t *addr);	/* -ENODEV if unbound */	/* phys_addr, mappings now */
 
 /* The device node, opened read-write on first use. */
 int cmabuf_fd(struct cmabuf *buf);

@@ -600,6 +600,69 @@ int cmabuf_pinnable(struct cmabuf *buf)
 	return val[0] == '1';
 }
 
+/**
+ * cmabuf_bind() - map the buffer for a device's DMA, or drop that mapping
+ * @buf:	the handle
+ * @device:	the device's bus name (a PCI address such as 0000:00:04.0, or a
+ *		platform device's name); NULL or "" unbinds
+ *
+ * The device's address of the buffer is then cmabuf_dma_addr(): behind an
+ * IOMMU it differs from the physical address, and only it works.
+ *
+ * Return: 0 (also when already bound to @device); -ENODEV (no such device);
+ * -EBUSY (bound to another device); -ERANGE (no IOMMU and the device's DMA
+ * mask does not reach the buffer); -EINVAL (not a device name); -EACCES,
+ * -EPERM (not root); -ENOTSUP when the module cannot bind; -ENOENT when the
+ * buffer was freed.
+ */
+int cmabuf_bind(struct cmabuf *buf, const char *device)
+{
+	char path[PATH_MAX], val[8];
+	int ret;
+
+	/* The attribute is read first: its absence means an older module. */
+	ret = read_newer_attr(buf, "dma_device", val, sizeof(val));
+	if (ret && ret != -ERANGE)
+		return ret;
+	snprintf(path, sizeof(path), "%s/dma_device", buf->sys_path);
+	return write_attr(path, device && *device ? device : "\n");
+}
+
+/**
+ * cmabuf_dma_device() - the device the buffer is bound to
+ * @buf:	the handle
+ * @out:	its bus name, "" when not bound
+ * @len:	size of @out
+ *
+ * Return: 0; -ENOTSUP when the module cannot bind; -ENOENT when the buffer
+ * was freed; -ERANGE when @out is too small.
+ */
+int cmabuf_dma_device(struct cmabuf *buf, char *out, size_t len)
+{
+	return read_newer_attr(buf, "dma_device", out, len);
+}
+
+/**
+ * cmabuf_dma_addr() - the bound device's address of the buffer's first byte
+ * @buf:	the handle
+ * @addr:	the address
+ *
+ * Return: 0; -ENODEV when not bound; -EACCES unless root (the attribute is
+ * 0400, as phys_addr); -ENOTSUP when the module cannot bind.
+ */
+int cmabuf_dma_addr(struct cmabuf *buf, uint64_t *addr)
+{
+	char val[40];
+	int ret;
+
+	ret = read_newer_attr(buf, "dma_addr", val, sizeof(val));
+	if (ret)
+		return ret;
+	if (strncmp(val, "0x", 2) || cmabuf_parse_u64(val, addr))
+		return bad_value(buf, "dma_addr");
+	return 0;
+}
+
 int cmabuf_mappings(struct cmabuf *buf, long *count)
 {
 	char val[32];

@@ -7,8 +7,10 @@
 #   run.sh --kernel IMAGE [--arch x86_64] [--module KO] [--modparams STR]
 #          [--tests DIR] [--extra DIR] [--log FILE] [--timeout S] [--mem MB]
 #          [--append ARGS] [--name NAME] [--add FILE]... [--dtb FILE]
-#          [--dumpdtb FILE] [--cmd CMD]
-# --add copies a file into /tests. Without --cmd the guest gives an
+#          [--dumpdtb FILE] [--machine M] [--device SPEC]... [--cmd CMD]
+# --add copies a file into /tests. --machine picks the x86_64 board (pc, the
+# default, or q35); --device adds a QEMU device (for example
+# "edu,dma_mask=0xffffffffffffffff"), in order, after the board's own. Without --cmd the guest gives an
 # interactive shell on this terminal. --arch arm64 boots QEMU's "virt" board
 # (TCG); there --dtb boots with that device tree instead of QEMU's own, and
 # --dumpdtb writes QEMU's own tree for exactly this machine and exits.
@@ -20,7 +22,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 ARCH=x86_64 KERNEL= MODULE= MODPARAMS= TESTS= EXTRA= LOG= TIMEOUT=600 MEM=1024
-APPEND= CMD= NAME=vm KNAME=test ADD=() DTB= DUMPDTB=
+APPEND= CMD= NAME=vm KNAME=test ADD=() DTB= DUMPDTB= MACHINE_X86=pc DEVICES=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) KERNEL=$2 ;;
@@ -39,6 +41,8 @@ while [ $# -gt 0 ]; do
 	--add) ADD+=("$2") ;;
 	--dtb) DTB=$2 ;;
 	--dumpdtb) DUMPDTB=$2 ;;
+	--machine) MACHINE_X86=$2 ;;
+	--device) DEVICES+=("$2") ;;
 	*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift 2
@@ -58,7 +62,7 @@ root=$WORK/root
 case "$ARCH" in
 x86_64)
 	BUSYBOX=/bin/busybox
-	QEMU=(qemu-system-x86_64 -machine pc -smp 2)
+	QEMU=(qemu-system-x86_64 -machine "$MACHINE_X86" -smp 2)
 	CONSOLE=ttyS0
 	OUT_TTY=ttyS1
 	;;
@@ -113,6 +117,7 @@ cmdline="console=$CONSOLE cma=${CMA_SIZE:-256M} panic=-1 oops=panic $APPEND"
 QEMU+=(-m "$MEM" -display none -no-reboot -kernel "$KERNEL" -initrd "$WORK/initramfs.cpio"
 	-append "$cmdline")
 [ -z "$DTB" ] || QEMU+=(-dtb "$DTB")
+for d in "${DEVICES[@]}"; do QEMU+=(-device "$d"); done
 
 # The command's output port, after the console UART.
 case "$ARCH" in
