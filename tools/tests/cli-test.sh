@@ -471,7 +471,9 @@ if [ -n "$edu" ]; then
 	run cmabuf bind 0 "$other"
 	expect "bind while bound to another device: EBUSY" 1 "" "cmabuf: bind cma_buf0: /sys/class/cma_buf/cma_buf0/dma_device: Device or resource busy"
 	run cmabuf bind 0 ""
-	expect "bind to an empty name is a usage error" 2 "" "cmabuf: bind: empty device name (unbind with 'cmabuf unbind NAME')"
+	expect "bind to an empty name is a usage error" 2 "" "cmabuf: bind: empty device name (unbind with 'cmabuf unbind NAME')
+usage: cmabuf bind NAME DEVICE
+Try 'cmabuf bind --help'."
 	run cmabuf unbind 0
 	expect "unbind" 0 "" ""
 	check "unbound: dma_device empty" '[ -z "$(attr cma_buf0 dma_device)" ]'
