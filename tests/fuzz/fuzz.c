@@ -45,7 +45,7 @@ static int fz_worker;
 const char *const fz_op_names[OP_NR] = {
 	"alloc", "free", "open", "close", "mmap", "munmap", "mremap", "mprotect",
 	"fork", "rw", "lseek", "ioctl", "dmabuf", "cache", "sync", "attr",
-	"unload", "load", "touch", "pin",
+	"unload", "load", "touch", "pin", "bind",
 };
 
 /*
@@ -75,6 +75,8 @@ static const int fz_errtab[OP_NR][8] = {
 	[OP_LOAD] = { EEXIST, EBUSY },
 	[OP_TOUCH] = { 0 },
 	[OP_PIN] = { EFAULT, ENOMEM },
+	/* ENODEV: no such device, or (reading dma_addr) not bound. */
+	[OP_BIND] = { EINVAL, ENODEV, EBUSY, ENOENT, ENOMEM, ERANGE, EOPNOTSUPP },
 };
 
 bool fz_errno_ok(enum fz_op op, int err)
@@ -965,6 +967,31 @@ static void op_cache(void)
 	fz_result(OP_CACHE, err, w);
 }
 
+/*
+ * Bind buffers to devices and unbind them: our own platform device
+ * (every kernel has it), the first PCI device and edu where the VM has
+ * them, and names that are not devices. Buffers are then freed, unloaded
+ * and unplugged from while bound.
+ */
+static void op_bind(void)
+{
+	static const char *const names[] = { "cma_buf\n", "cma_buf", "\n", "0000:00:04.0",
+		"0000:00:00.0\n", "0000:01:00.0", "nosuch", "../cma_buf", "cma buf", "\n\n" };
+	const char *w = names[R(10)];
+	char path[128], b[64];
+	int idx = R(2) ? own_index() : attr_fd_index();
+	int err;
+
+	cb_attr_path(path, sizeof(path), idx, R(4) ? "dma_device" : "dma_addr");
+	if (strstr(path, "dma_addr")) {
+		err = cb_read(path, b, sizeof(b));
+		fz_result(OP_BIND, err < 0 ? -err : 0, "read dma_addr");
+		return;
+	}
+	err = sysfs_write(path, w, strlen(w));
+	fz_result(OP_BIND, err, w);
+}
+
 static void op_sync_attr(void)
 {
 	char path[128], s[96];
@@ -1204,9 +1231,9 @@ static void op_reload(void)
 
 static const char *const bucket_names[] = { "alloc", "free", "open", "mmap", "munmap",
 	"mremap", "mprotect", "pin", "store", "rw", "checkmap", "lseek", "ioctl", "export", "cache",
-	"syncattr", "attrs", "fork", "close", "attrfd", "reload" };
+	"syncattr", "bind", "attrs", "fork", "close", "attrfd", "reload" };
 static const unsigned short bucket_end[] = { 12, 21, 46, 81, 109, 129, 174, 189, 314, 474, 584,
-	684, 924, 942, 947, 952, 954, 956, 981, 998, 1000 };
+	684, 924, 942, 947, 950, 952, 954, 956, 981, 998, 1000 };
 #define NBUCKETS	(sizeof(bucket_end) / sizeof(bucket_end[0]))
 
 static void worker(int w, uint64_t seed, unsigned long max_ops, double deadline, bool reload)
@@ -1264,8 +1291,10 @@ static void worker(int w, uint64_t seed, unsigned long max_ops, double deadline,
 			op_export();
 		else if (k < 947)
 			op_cache();
-		else if (k < 952)
+		else if (k < 950)
 			op_sync_attr();
+		else if (k < 952)
+			op_bind();
 		else if (k < 954)
 			op_attrs();
 		else if (k < 956)
