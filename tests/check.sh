@@ -236,9 +236,11 @@ pass_name() {
 # chains overlap: 16 minutes of VM time in about 10. Their folders do not
 # meet: modules, importers and VMs are per kernel and arch, test programs are
 # built (under a lock) before either starts.
-SUITE="kunit basic backend cache dmabuf huge pin edu vivid access abi lifetime"
+SUITE="kunit basic backend cache dmabuf huge pin access abi lifetime"
 # QEMU's edu device, which does real DMA, on the x86-64 debug kernels' PCI
-# bus (the edu and vivid suites skip where there is no such device).
+# bus, and vivid built into them: their suites run there only (they would
+# skip everywhere else).
+DEVICE_SUITES="edu vivid"
 EDU="edu,dma_mask=0xffffffffffffffff"
 # The same device behind an Intel IOMMU (q35: its DMAR table and ACPI
 # hotplug on a root port), where only dma_addr works; the boot ends with a
@@ -248,7 +250,7 @@ IOMMU_DEVICES="intel-iommu,intremap=off pcie-root-port,id=rp1,slot=1 $EDU,bus=rp
 # checks, both backends. Its other suites run on Debian's own 6.12 (below)
 # and under the 7.x debug kernel: a third full pass cost minutes of the
 # cached budget and found nothing those two do not.
-SUITE_612="kunit abi lifetime huge pin edu vivid"
+SUITE_612="kunit abi lifetime huge pin $DEVICE_SUITES"
 
 arm64_and_stock_chain() {
 	CLI_ARM64=
@@ -290,7 +292,7 @@ arm64_and_stock_chain >"$CHECK/chain-arm64-stock.log" 2>&1 &
 chain=$!
 
 VM_DEVICES=$EDU VM_EXTRA=$CLI_DIR VM_EXTRA_CMD=/extra/cli-test.sh \
-	vm_leg 7 test-7 "backend=cma|backend=dma" $SUITE
+	vm_leg 7 test-7 "backend=cma|backend=dma" $SUITE $DEVICE_SUITES
 VM_MACHINE=q35 VM_DEVICES=$IOMMU_DEVICES VM_APPEND=intel_iommu=on VM_GUEST_ENV=CMA_BUF_EDU_UNPLUG=1 \
 	vm_leg 7-iommu test-7 "backend=cma" edu
 VM_DEVICES=$EDU vm_leg 6.12 test-6.12 "backend=cma|backend=dma" $SUITE_612
