@@ -529,6 +529,14 @@ const char *cmabuf_dev_path(const struct cmabuf *buf)
 	return buf->dev_path;
 }
 
+/* An address attribute's value: "0x" and hexadecimal digits. */
+static int parse_addr(struct cmabuf *buf, const char *attr, const char *val, uint64_t *addr)
+{
+	if (strncmp(val, "0x", 2) || cmabuf_parse_u64(val, addr))
+		return bad_value(buf, attr);
+	return 0;
+}
+
 /**
  * cmabuf_phys_addr() - the physical address of the buffer's first byte
  * @buf:	the handle
@@ -542,11 +550,7 @@ int cmabuf_phys_addr(struct cmabuf *buf, uint64_t *addr)
 	int ret;
 
 	ret = read_attr(buf, "phys_addr", val, sizeof(val));
-	if (ret)
-		return ret;
-	if (strncmp(val, "0x", 2) || cmabuf_parse_u64(val, addr))
-		return bad_value(buf, "phys_addr");
-	return 0;
+	return ret ? ret : parse_addr(buf, "phys_addr", val, addr);
 }
 
 /**
@@ -656,11 +660,7 @@ int cmabuf_dma_addr(struct cmabuf *buf, uint64_t *addr)
 	int ret;
 
 	ret = read_newer_attr(buf, "dma_addr", val, sizeof(val));
-	if (ret)
-		return ret;
-	if (strncmp(val, "0x", 2) || cmabuf_parse_u64(val, addr))
-		return bad_value(buf, "dma_addr");
-	return 0;
+	return ret ? ret : parse_addr(buf, "dma_addr", val, addr);
 }
 
 int cmabuf_mappings(struct cmabuf *buf, long *count)
