@@ -7,6 +7,7 @@
  * terminated copy and accepts a sign. Sizes here are decimal or 0x hex with an
  * optional K, M or G, and every byte written must be accounted for.
  */
+#include <linux/ctype.h>
 #include <linux/errno.h>
 #include <linux/kernel.h>
 #include <linux/limits.h>
@@ -239,6 +240,33 @@ int cma_buf_parse_free(const char *buf, size_t count, unsigned int *index)
 		tok.len -= 7;
 	}
 	return cma_buf_parse_index(&tok, index);
+}
+
+/**
+ * cma_buf_parse_device() - parse what user space gave a dma_device file
+ * @buf:	a device's bus name, or empty, with at most one newline after
+ * @count:	length of @buf
+ * @name:	the name, NUL terminated; "" for none (unbind)
+ * @len:	size of @name
+ *
+ * Device names are printable and have no '/' or blank.
+ *
+ * Return: 0, or -EINVAL (anything else, or a name that does not fit @name).
+ */
+int cma_buf_parse_device(const char *buf, size_t count, char *name, size_t len)
+{
+	size_t i;
+
+	if (count && buf[count - 1] == '\n')
+		count--;
+	if (count >= len)
+		return -EINVAL;
+	for (i = 0; i < count; i++)
+		if (!isgraph(buf[i]) || buf[i] == '/')
+			return -EINVAL;
+	memcpy(name, buf, count);
+	name[count] = '\0';
+	return 0;
 }
 
 static bool cma_buf_token_is(const struct cma_buf_token *tok, const char *word)

@@ -41,5 +41,6 @@ int cma_buf_parse_index(const struct cma_buf_token *tok, unsigned int *out);
 int cma_buf_parse_alloc(const char *buf, size_t count, struct cma_buf_alloc_req *req);
 int cma_buf_parse_free(const char *buf, size_t count, unsigned int *index);
 int cma_buf_parse_sync(const char *buf, size_t count, struct cma_buf_sync_req *req);
+int cma_buf_parse_device(const char *buf, size_t count, char *name, size_t len);
 
 #endif /* _CMA_BUF_PARSE_H */

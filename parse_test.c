@@ -138,6 +138,31 @@ static void parse_free_takes_n_or_name(struct kunit *test)
 	}
 }
 
+static void parse_device_takes_a_name_or_nothing(struct kunit *test)
+{
+	static const char * const bad[] = {
+		"\n\n", "\t", " ", "0000:00:04.0 extra", "../cma_buf", "a/b", "name\n\n",
+		"0123456789abcdef",
+	};
+	char name[16];
+	int i;
+
+	KUNIT_EXPECT_EQ(test, 0, cma_buf_parse_device("0000:00:04.0\n", 13, name, sizeof(name)));
+	KUNIT_EXPECT_STREQ(test, "0000:00:04.0", name);
+	KUNIT_EXPECT_EQ(test, 0, cma_buf_parse_device("cma_buf", 7, name, sizeof(name)));
+	KUNIT_EXPECT_STREQ(test, "cma_buf", name);
+	KUNIT_EXPECT_EQ(test, 0, cma_buf_parse_device("\n", 1, name, sizeof(name)));
+	KUNIT_EXPECT_STREQ(test, "", name);
+	KUNIT_EXPECT_EQ(test, 0, cma_buf_parse_device("", 0, name, sizeof(name)));
+	KUNIT_EXPECT_STREQ(test, "", name);
+	KUNIT_EXPECT_EQ(test, 0, cma_buf_parse_device("0123456789abcde", 15, name, sizeof(name)));
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		int ret = cma_buf_parse_device(bad[i], strlen(bad[i]), name, sizeof(name));
+
+		KUNIT_EXPECT_EQ_MSG(test, -EINVAL, ret, "'%s'", bad[i]);
+	}
+}
+
 static void parse_sync_reads_range_and_direction(struct kunit *test)
 {
 	struct cma_buf_sync_req req;
@@ -163,6 +188,7 @@ static struct kunit_case cma_buf_parse_cases[] = {
 	KUNIT_CASE(parse_alloc_reads_size_index_align_and_pinnable),
 	KUNIT_CASE(parse_alloc_refuses_hostile_input),
 	KUNIT_CASE(parse_free_takes_n_or_name),
+	KUNIT_CASE(parse_device_takes_a_name_or_nothing),
 	KUNIT_CASE(parse_sync_reads_range_and_direction),
 	{}
 };

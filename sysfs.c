@@ -7,7 +7,6 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
-#include <linux/ctype.h>
 #include <linux/device.h>
 #include <linux/dma-direction.h>
 #include <linux/module.h>
@@ -219,22 +218,13 @@ static ssize_t dma_device_store(struct device *dev, struct device_attribute *att
 				const char *buf, size_t count)
 {
 	char name[CMA_BUF_DEVICE_NAME_MAX];
-	size_t i, len = count;
 	int ret;
 
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	if (len && buf[len - 1] == '\n')
-		len--;
-	if (len >= sizeof(name))
-		return -EINVAL;
-	/* Device names are printable and have no '/'. */
-	for (i = 0; i < len; i++)
-		if (!isgraph(buf[i]) || buf[i] == '/')
-			return -EINVAL;
-	memcpy(name, buf, len);
-	name[len] = '\0';
-	ret = cma_buf_bind(to_cma_buf(dev), name);
+	ret = cma_buf_parse_device(buf, count, name, sizeof(name));
+	if (!ret)
+		ret = cma_buf_bind(to_cma_buf(dev), name);
 	return ret ? ret : count;
 }
 static DEVICE_ATTR_RW(dma_device);
