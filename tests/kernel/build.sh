@@ -21,14 +21,16 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/cma_buf
 JOBS=${JOBS:-$(($(nproc) + 1))}
 
-# ABSENT: shared options the architecture has no Kconfig symbol for (arm64
-# boots an uncompressed Image), not checked below.
+# ABSENT: shared options the architecture or series has no Kconfig symbol
+# for (arm64 boots an uncompressed Image), not checked below.
 ABSENT=
 case "$ARCH" in
 x86_64) KARCH=x86_64; CROSS=; IMAGE=arch/x86/boot/bzImage ;;
 arm64) KARCH=arm64; CROSS=aarch64-linux-gnu-; IMAGE=arch/arm64/boot/Image; ABSENT="CONFIG_KERNEL_GZIP" ;;
 *) echo "build.sh: unknown ARCH '$ARCH'" >&2; exit 2 ;;
 esac
+# Per-node CMA areas have their 6.7 name; 6.1 calls them DMA_PERNUMA_CMA.
+[ "$KVER" != 6.1 ] || ABSENT="$ABSENT CONFIG_DMA_NUMA_CMA"
 case "$PROFILE" in
 test) FRAGMENTS="base.config $ARCH.config debug.config" ;;
 bench) FRAGMENTS="base.config $ARCH.config" ;;
