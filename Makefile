@@ -49,7 +49,7 @@ vm:
 	tests/vm.sh
 
 vm-run:
-	@test -n "$$CMD" || { echo "usage: make vm-run CMD='...' [EXTRA=dir] [MODPARAMS='...'] [KERNEL=test|stock|bench] [KVER=7|6.12|6.1] [ARCH=x86_64|arm64]"; exit 2; }
+	@test -n "$$CMD" || { echo "usage: make vm-run CMD='...' [EXTRA=dir] [MODPARAMS='...'] [KERNEL=test|stock|bench] [KVER=7|6.12|6.1] [ARCH=x86_64|arm64] [ROOT=debian]"; exit 2; }
 	tests/vm.sh
 
 # Benchmarks against the kernel's CMA heap, on a kernel without debug checks.
@@ -77,6 +77,8 @@ BINDIR ?= $(PREFIX)/bin
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 MANDIR ?= $(PREFIX)/share/man
+PYTHON3_VERSION ?= $(shell /usr/bin/python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+PYTHONDIR ?= $(if $(filter /usr,$(PREFIX)),$(PREFIX)/lib/python3/dist-packages,$(PREFIX)/lib/python$(PYTHON3_VERSION)/dist-packages)
 UDEVDIR ?= $(PREFIX)/lib/udev
 UDEVRULESDIR ?= $(UDEVDIR)/rules.d
 MODPROBEDIR ?= $(PREFIX)/lib/modprobe.d
@@ -97,7 +99,7 @@ install-module: modules
 
 install-tools:
 	$(MAKE) -C tools install DESTDIR=$(D) PREFIX=$(PREFIX) BINDIR=$(BINDIR) \
-		LIBDIR=$(LIBDIR) INCLUDEDIR=$(INCLUDEDIR) MANDIR=$(MANDIR)
+		LIBDIR=$(LIBDIR) INCLUDEDIR=$(INCLUDEDIR) MANDIR=$(MANDIR) PYTHONDIR=$(PYTHONDIR)
 
 install-data:
 	install -d $(D)$(INCLUDEDIR)/linux $(D)$(UDEVRULESDIR) $(D)$(MODPROBEDIR) \
@@ -119,6 +121,7 @@ uninstall:
 	rm -f $(D)$(BINDIR)/cmabuf $(D)$(LIBDIR)/libcmabuf.a $(D)$(LIBDIR)/libcmabuf.so \
 		$(D)$(LIBDIR)/libcmabuf.so.* $(D)$(LIBDIR)/pkgconfig/cmabuf.pc \
 		$(D)$(INCLUDEDIR)/cmabuf.h $(D)$(MANDIR)/man1/cmabuf.1
+	rm -rf $(D)$(PYTHONDIR)/cmabuf
 	rm -f $(D)$(INCLUDEDIR)/linux/cma_buf.h $(D)$(UDEVDIR)/cma_buf-group.sh \
 		$(D)$(UDEVRULESDIR)/70-cma_buf.rules $(D)$(MODPROBEDIR)/cma_buf.conf \
 		$(D)$(SYSUSERSDIR)/cma_buf.conf

@@ -3,7 +3,9 @@
 # a shell or run one command as root, exiting with its status.
 # Environment: KERNEL=test|stock|bench, KVER=7|6.12|6.1 (default 7: the newest
 # 7.x; tests/env.sh names the kernels), ARCH=x86_64|arm64, CMD, EXTRA,
-# MODPARAMS, DTB (arm64: boot with this device tree, see tests/dt/).
+# MODPARAMS, DTB (arm64: boot with this device tree, see tests/dt/),
+# ROOT=debian (run in a Debian 12 root with python3, numpy and fio: see
+# tests/debian-root.sh; EXTRA/root is laid over it, e.g. a make install).
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 KERNEL=${KERNEL:-test}
@@ -23,6 +25,11 @@ args=(--arch "$ARCH" --kernel "$image" --kname "$(guest_kname "$KERNEL")" --modu
 	--add "$importer" "${extra[@]}" --modparams "${MODPARAMS:-}" --name "${VM_NAME:-vm-$ARCH-$KERNEL-$$}" --timeout "${TIMEOUT:-1800}")
 [ -z "${EXTRA:-}" ] || args+=(--extra "$EXTRA")
 [ -z "${DTB:-}" ] || args+=(--dtb "$DTB")
+case "${ROOT:-}" in
+"") ;;
+debian) args+=(--disk "$("$TOP/tests/debian-root.sh" "$ARCH")") ;;
+*) echo "vm.sh: ROOT=$ROOT: only ROOT=debian" >&2; exit 2 ;;
+esac
 [ "$(kind_of "$KERNEL")" = stock ] && args+=(--mem 2048)
 if [ -n "${CMD:-}" ]; then
 	exec "$TOP/tests/vm/run.sh" "${args[@]}" --cmd "$CMD"

@@ -16,6 +16,7 @@
 #                                    amd64, rt-amd64 and arm64 headers), print
 #                                    its path
 #   debian.sh run CMD...             run CMD in that chroot (/proc mounted)
+#   debian.sh mirror                 the archive address debootstrap uses
 #
 # SUITE: bookworm (the system's sources) or sid.
 set -euo pipefail
@@ -220,6 +221,7 @@ version) version "$@" ;;
 unpack) unpack "$@" ;;
 headers) headers "$@" ;;
 root) root ;;
+mirror) echo "${MIRROR:-$(system_mirror)}" ;;
 run)
 	dir=$(root)
 	in_root "$dir" "$@"

@@ -38,7 +38,8 @@ else
 	tap FAIL "make install DESTDIR=... against $krel"
 fi
 
-sed -e "s|@KRELEASE@|$krel|g" -e "s|@LIBVERSION@|$libver|g" -e "s|@PREFIX@|$PREFIX|g" \
+pyver=$(/usr/bin/python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+sed -e "s|@KRELEASE@|$krel|g" -e "s|@LIBVERSION@|$libver|g" -e "s|@PYVERSION@|$pyver|g" -e "s|@PREFIX@|$PREFIX|g" \
 	"$EXPECTED" | grep -v '^#' | LC_ALL=C sort -k2 >"$work/expected"
 listing "$dest" >"$work/actual"
 if diff -u "$work/expected" "$work/actual" >"$work/diff"; then

@@ -7,10 +7,14 @@
 #   run.sh --kernel IMAGE [--arch x86_64] [--module KO] [--modparams STR]
 #          [--tests DIR] [--extra DIR] [--log FILE] [--timeout S] [--mem MB]
 #          [--append ARGS] [--name NAME] [--add FILE]... [--dtb FILE]
-#          [--dumpdtb FILE] [--machine M] [--device SPEC]... [--cmd CMD]
+#          [--dumpdtb FILE] [--machine M] [--device SPEC]... [--disk IMAGE]
+#          [--cmd CMD]
 # --add copies a file into /tests. --machine picks the x86_64 board (pc, the
 # default, or q35); --device adds a QEMU device (for example
-# "edu,dma_mask=0xffffffffffffffff"), in order, after the board's own. Without --cmd the guest gives an
+# "edu,dma_mask=0xffffffffffffffff"), in order, after the board's own.
+# --disk gives an ext4 root image (tests/debian-root.sh) as a virtio disk in
+# snapshot mode: the command (or shell) then runs chrooted in it, the guest's
+# writes to it vanish with the VM. Without --cmd the guest gives an
 # interactive shell on this terminal. --arch arm64 boots QEMU's "virt" board
 # (TCG); there --dtb boots with that device tree instead of QEMU's own, and
 # --dumpdtb writes QEMU's own tree for exactly this machine and exits.
@@ -22,7 +26,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 ARCH=x86_64 KERNEL= MODULE= MODPARAMS= TESTS= EXTRA= LOG= TIMEOUT=600 MEM=1024
-APPEND= CMD= NAME=vm KNAME=test ADD=() DTB= DUMPDTB= MACHINE_X86=pc DEVICES=()
+APPEND= CMD= NAME=vm KNAME=test ADD=() DTB= DUMPDTB= MACHINE_X86=pc DEVICES=() DISK=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) KERNEL=$2 ;;
@@ -43,6 +47,7 @@ while [ $# -gt 0 ]; do
 	--dumpdtb) DUMPDTB=$2 ;;
 	--machine) MACHINE_X86=$2 ;;
 	--device) DEVICES+=("$2") ;;
+	--disk) DISK=$2 ;;
 	*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift 2
@@ -90,6 +95,7 @@ for f in "${ADD[@]}"; do cp "$f" "$root/tests/"; done
 	printf 'KERNEL=%q\n' "$KNAME"
 	printf 'LOAD_MODULE=%q\n' "${MODULE:+1}"
 	printf 'OUT_TTY=%q\n' "$OUT_TTY"
+	printf 'ROOT_DISK=%q\n' "${DISK:+/dev/vda}"
 } >"$root/etc/vm.conf"
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$WORK/initramfs.cpio"
 rm -rf "$root"
@@ -118,6 +124,7 @@ QEMU+=(-m "$MEM" -display none -no-reboot -kernel "$KERNEL" -initrd "$WORK/initr
 	-append "$cmdline")
 [ -z "$DTB" ] || QEMU+=(-dtb "$DTB")
 for d in "${DEVICES[@]}"; do QEMU+=(-device "$d"); done
+[ -z "$DISK" ] || QEMU+=(-drive "file=$DISK,format=raw,if=virtio,snapshot=on")
 
 # The command's output port, after the console UART.
 case "$ARCH" in
