@@ -257,6 +257,49 @@ IOMMU_DEVICES="intel-iommu,intremap=off pcie-root-port,id=rp1,slot=1 $EDU,bus=rp
 # cached budget and found nothing those two do not.
 SUITE_612="kunit abi lifetime huge pin"
 
+# Debian 12's own python3, numpy and fio in the guest (tests/debian-root.sh),
+# against the 7.x debug kernel: the cmabuf Python package as make install
+# lays it out, a PYNQ-style script, fio on a cma_buf mapping.
+debian_root_leg() {
+	# The module in a folder of its own: the other chain rebuilds test-7's.
+	local stage=$BUILD/debian-stage ko image disk rc
+	say "VM leg 7-debian: Debian root, x86_64 kernel test-7 (python3, numpy, fio)"
+	rm -rf "$stage"
+	mkdir -p "$stage"
+	if ! make -s -C "$TOP/tools" install DESTDIR="$stage/root" PREFIX=/usr/local \
+		OUT="$stage/build" >"$CHECK/7-debian.install.log" 2>&1; then
+		cat "$CHECK/7-debian.install.log"
+		record fail "7-debian: make install of the tools into the root"
+		return
+	fi
+	cp -p "$TOP"/tests/python/* "$stage/"
+	if ! disk=$("$TOP/tests/debian-root.sh" x86_64 2>"$CHECK/7-debian.root.log") ||
+		! ko=$(build_module test-7 x86_64 "$stage/mod" 2>"$CHECK/7-debian.build.log") ||
+		! image=$(kernel_image test-7 x86_64 2>>"$CHECK/7-debian.build.log"); then
+		cat "$CHECK/7-debian.root.log" "$CHECK/7-debian.build.log"
+		record fail "7-debian: root image, module and kernel at hand"
+		return
+	fi
+	grep 'root:' "$CHECK/7-debian.root.log"
+	"$TOP/tests/vm/run.sh" --kernel "$image" --kname test --module "$ko" --disk "$disk" \
+		--extra "$stage" --name check-7-debian --log "$CHECK/7-debian.console.log" \
+		--timeout 900 --cmd 'rc=0; python3 /extra/test_cmabuf.py || rc=1
+			python3 /extra/pynq_style.py >/tmp/pynq.out 2>&1 && tail -n 1 /tmp/pynq.out | grep -q "done" &&
+			echo "ok 1 PYNQ-style script, import changed only" ||
+			{ sed "s/^/# /" /tmp/pynq.out; echo "not ok 1 PYNQ-style script, import changed only"; rc=1; }
+			/extra/fio-test.sh || rc=1; exit $rc' >"$CHECK/7-debian.out" 2>&1
+	rc=$?
+	record_tap "7-debian:" "$CHECK/7-debian.out"
+	grep -E '^not ok|run.sh:' "$CHECK/7-debian.out"
+	grep -q '^ok ' "$CHECK/7-debian.out" || record fail "7-debian: tests ran"
+	if [ "$rc" -ge 124 ]; then
+		tail -n 30 "$CHECK/7-debian.console.log"
+		record fail "7-debian: guest ran to completion, log clean (run.sh status $rc)"
+	else
+		record pass "7-debian: guest ran to completion, log clean"
+	fi
+}
+
 arm64_and_stock_chain() {
 	CLI_ARM64=
 	if make -s -C "$TOP/tools" vm-test OUT="$BUILD/cmabuf-vm-arm64" CC=aarch64-linux-gnu-gcc \
@@ -283,6 +326,7 @@ arm64_and_stock_chain() {
 	VM_DEVICES=$EDU VM_FIRST_PASS_SUITES=$DEVICE_SUITES \
 		vm_leg 6.12 test-6.12 "backend=cma|backend=dma" $SUITE_612
 	vm_leg 7-stock stock-7 "backend=cma" $SUITE
+	debian_root_leg
 	vm_leg 6.12-stock stock-6.12 "" $SUITE
 	vm_leg 6.1-stock stock-6.1 "" $SUITE
 

@@ -7,8 +7,8 @@
 # one works. Run as root in the Debian root of the guest; TAP on stdout.
 n=0
 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-no() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
+ok() { n=$((n + 1)); echo "ok $n $1"; }
+no() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $1"; }
 check() { if eval "$1"; then ok "$2"; else no "$2"; fi; }
 
 C=/sys/class/cma_buf

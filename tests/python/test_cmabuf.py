@@ -23,7 +23,7 @@ failed = 0
 def ok(cond, what):
     global n, failed
     n += 1
-    print("%s %d - %s" % ("ok" if cond else "not ok", n, what), flush=True)
+    print("%s %d %s" % ("ok" if cond else "not ok", n, what), flush=True)
     if not cond:
         failed += 1
 
