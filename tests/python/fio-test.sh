@@ -25,7 +25,7 @@ new_buf() { # new_buf SPEC: allocate, print the name of the newest buffer
 }
 
 run_fio() { # run_fio BUF DIRECT
-	fio --name=cmabuf --filename=$file --size=32M --bs=1M --rw=write \
+	fio --name=cmabuf --filename=$file --size=16M --bs=1M --rw=write \
 		--verify=crc32c --do_verify=1 --iomem=mmapshared:/dev/$1 --direct=$2 \
 		--ioengine=psync --output-format=terse --terse-version=3 >$out 2>&1
 }
@@ -46,7 +46,7 @@ for mode in plain pinnable; do
 	run_fio "$buf" 0
 	rc=$?
 	check '[ $rc = 0 ] && [ "$(job_error)" = 0 ]' \
-		"$mode: buffered 32 MiB write + crc32c verify through /dev/$buf (fio status $rc, error $(job_error))"
+		"$mode: buffered 16 MiB write + crc32c verify through /dev/$buf (fio status $rc, error $(job_error))"
 	# fio's last read, with its verify header (magic 0xacca), is in the buffer.
 	magic=$(od -An -tx2 -N2 /dev/$buf 2>/dev/null | tr -d ' ')
 	check '[ "$magic" = acca ]' "$mode: the buffer holds fio's last block (header magic $magic)"
@@ -59,7 +59,7 @@ for mode in plain pinnable; do
 			"plain: direct=1 fails with EFAULT (fio status $rc, error $(job_error))"
 	else
 		check '[ $rc = 0 ] && [ "$(job_error)" = 0 ]' \
-			"pinnable: direct=1 32 MiB write + crc32c verify (fio status $rc, error $(job_error))"
+			"pinnable: direct=1 16 MiB write + crc32c verify (fio status $rc, error $(job_error))"
 	fi
 	[ "$rc" = 0 ] || sed 's/^/# /' $out | tail -n 5
 	echo "${buf#cma_buf}" >$C/free
