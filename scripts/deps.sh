@@ -18,7 +18,7 @@ esac
 fetch() { [ "$arch" != arm64 ] || "$(dirname "$0")/fetch-arm64.sh" >/dev/null; }
 pkgs="gcc make linux-source-6.1 linux-source-6.12 linux-headers-amd64 linux-image-amd64 busybox-static
 libsysfs-dev sparse bc flex bison libelf-dev libssl-dev cpio xz-utils kmod
-qemu-system-x86 python3 dkms debootstrap dwarves $*"
+qemu-system-x86 python3 python3-numpy e2fsprogs dkms debootstrap dwarves $*"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

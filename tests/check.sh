@@ -93,6 +93,11 @@ say "lint (checkpatch --strict of 6.1, 6.12 and 7.x)"
 record_tap "lint:" "$CHECK/lint.tap"
 grep '^#' "$CHECK/lint.tap" | head -n 40
 
+say "Python package (host tests)"
+"$TOP/tests/python/host-test.sh" >"$CHECK/python-host.tap" 2>&1
+record_tap "python-host:" "$CHECK/python-host.tap"
+grep -q '^ok ' "$CHECK/python-host.tap" || { cat "$CHECK/python-host.tap"; record fail "python-host: ran"; }
+
 say "tools (host unit tests)"
 if make -s -C "$TOP/tools" test-host OUT="$BUILD/tools-host" >"$CHECK/tools-host.tap" 2>&1; then :; fi
 record_tap "tools:" "$CHECK/tools-host.tap"
