@@ -77,8 +77,8 @@ BINDIR ?= $(PREFIX)/bin
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 MANDIR ?= $(PREFIX)/share/man
-PYTHON3_VERSION ?= $(shell /usr/bin/python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')
-PYTHONDIR ?= $(if $(filter /usr,$(PREFIX)),$(PREFIX)/lib/python3/dist-packages,$(PREFIX)/lib/python$(PYTHON3_VERSION)/dist-packages)
+# Absent from the DKMS source, which installs no tools.
+-include $(CURDIR)/tools/python.mk
 UDEVDIR ?= $(PREFIX)/lib/udev
 UDEVRULESDIR ?= $(UDEVDIR)/rules.d
 MODPROBEDIR ?= $(PREFIX)/lib/modprobe.d

@@ -36,6 +36,7 @@ __all__ = ["allocate", "open", "buffers", "CmaBuffer", "BufferInfo",
            "PAGE_SIZE"]
 
 PAGE_SIZE = mmap.PAGESIZE
+_builtin_open = open  # the package's own open() comes below
 
 _SYNC_DIRECTIONS = {"bidirectional": 0, "to_device": 1, "from_device": 2}
 _FOR_CPU, _FOR_DEVICE = 0, 1
@@ -175,7 +176,7 @@ class _Mapping:
 
     def _set_cache(self, cache):
         path = "/sys/class/cma_buf/%s/cache" % self.name
-        with builtins_open(path, "w") as f:
+        with _builtin_open(path, "w") as f:
             f.write(cache + "\n")
 
     def physical_address(self):
@@ -210,8 +211,6 @@ class _Mapping:
         if not getattr(self, "closed", True):
             self.release(free=False)
 
-
-builtins_open = open  # open() below is the module's own
 
 
 class CmaBuffer(np.ndarray):
