@@ -21,7 +21,7 @@
 extern "C" {
 #endif
 
-#define CMABUF_VERSION		"0.1.0"
+#define CMABUF_VERSION		"0.2.0"
 
 #define CMABUF_SYSFS_CLASS	"cma_buf"
 #define CMABUF_NAME_PREFIX	"cma_buf"
@@ -47,7 +47,35 @@ struct cmabuf_info {
 	char cache[16];			/* "" when the module has no cache attribute */
 	unsigned int dev_major, dev_minor;	/* from the dev attribute */
 	long mappings;			/* user-space mappings (VMAs), -1 when not published */
+	/* Since 0.2 (CMABUF_0.2 symbols; binaries built before get the old layout). */
+	int node;			/* NUMA node of the pages, -1 when not published */
+	int owner;			/* CMABUF_OWNER_*, 0 when not published */
 };
+
+/* Who frees a buffer: cmabuf_owner(), struct cmabuf_info's owner. */
+#define CMABUF_OWNER_SYSFS	1	/* made through alloc: lives until freed */
+#define CMABUF_OWNER_FD		2	/* made by cmabuf_alloc_owned(): also goes with its fd */
+
+/* Pass as @node to take no NUMA node into account. */
+#define CMABUF_NODE_ANY		(-1)
+#define CMABUF_AREA_NAME_MAX	64	/* a CMA area's name and its NUL */
+
+/* One CMA area the module can allocate from (cmabuf_areas()). */
+struct cmabuf_area {
+	char name[CMABUF_AREA_NAME_MAX];	/* what area= and origin say */
+	unsigned int flags;		/* CMABUF_AREA_* */
+	int node;			/* NUMA node, -1 when unknown */
+	uint64_t base;			/* physical; with CMABUF_AREA_HAS_BASE */
+	uint64_t size;			/* bytes; with CMABUF_AREA_HAS_SIZE */
+	uint64_t free;			/* bytes the kernel has free in it; with CMABUF_AREA_HAS_FREE */
+	uint64_t held;			/* bytes the module's buffers hold in it */
+	uint64_t reserved[4];		/* zero */
+};
+
+#define CMABUF_AREA_DEFAULT	(1U << 0)	/* what alloc takes without area= or node= */
+#define CMABUF_AREA_HAS_BASE	(1U << 1)
+#define CMABUF_AREA_HAS_SIZE	(1U << 2)	/* from the module, else the kernel's total_pages */
+#define CMABUF_AREA_HAS_FREE	(1U << 3)	/* the kernel's available_pages */
 
 /* Buffers. */
 int cmabuf_alloc(uint64_t size, uint64_t align, struct cmabuf **bufp);
@@ -56,6 +84,12 @@ int cmabuf_alloc_index(uint64_t size, uint64_t align, long index, struct cmabuf 
 #define CMABUF_ALLOC_PINNABLE	(1U << 0)	/* struct-page mappings: O_DIRECT, vmsplice */
 int cmabuf_alloc_flags(uint64_t size, uint64_t align, long index, unsigned int flags,
 		       struct cmabuf **bufp);
+/* Since 0.2: from a CMA area by name (NULL: the default) or by node. */
+int cmabuf_alloc_at(uint64_t size, uint64_t align, long index, unsigned int flags,
+		    const char *area, int node, struct cmabuf **bufp);
+/* Since 0.2: a buffer that goes when the handle is closed (and its process dies). */
+int cmabuf_alloc_owned(uint64_t size, uint64_t align, unsigned int flags,
+		       const char *area, int node, struct cmabuf **bufp);
 int cmabuf_open(const char *name, struct cmabuf **bufp);
 int cmabuf_free(struct cmabuf *buf);
 void cmabuf_close(struct cmabuf *buf);
@@ -69,6 +103,8 @@ const char *cmabuf_cache(const struct cmabuf *buf);	/* NULL when absent */
 int cmabuf_phys_addr(struct cmabuf *buf, uint64_t *addr);	/* now */
 int cmabuf_mappings(struct cmabuf *buf, long *count);	/* now; -ENOTSUP when absent */
 int cmabuf_pinnable(struct cmabuf *buf);	/* 1, 0, or -ENOTSUP when absent */
+int cmabuf_node(const struct cmabuf *buf);	/* >= 0, or -ENOTSUP when absent (0.2) */
+int cmabuf_owner(const struct cmabuf *buf);	/* CMABUF_OWNER_*, or -ENOTSUP (0.2) */
 int cmabuf_info(struct cmabuf *buf, struct cmabuf_info *info);
 /* Binding to a device for its DMA: "" or NULL unbinds. */
 int cmabuf_bind(struct cmabuf *buf, const char *device);
@@ -85,6 +121,10 @@ int cmabuf_sync(struct cmabuf *buf, int direction);
 /* All buffers, sorted by index. Free the array with cmabuf_list_free(). */
 int cmabuf_list(struct cmabuf_info **infos, size_t *count);
 void cmabuf_list_free(struct cmabuf_info *infos);
+
+/* Since 0.2: the CMA areas, the default first. Free with cmabuf_areas_free(). */
+int cmabuf_areas(struct cmabuf_area **areas, size_t *count);
+void cmabuf_areas_free(struct cmabuf_area *areas);
 
 /* The allocator the module uses: "cma" or "dma", into @out. */
 int cmabuf_backend(char *out, size_t len);

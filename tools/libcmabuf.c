@@ -8,20 +8,24 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <sysfs/libsysfs.h>
+#include <linux/cma_buf.h>
 
 #include "cmabuf.h"
 
 #define CMABUF_ALLOC_TRIES	64	/* EEXIST retries when racing others */
 #define CMABUF_DEV_WAIT_MS	1000	/* for the /dev node of a new buffer */
+#define CMABUF_CONTROL_PATH	"/dev/" CMABUF_SYSFS_CLASS	/* CMA_BUF_IOC_ALLOC */
 
 struct cmabuf {
 	struct sysfs_class_device *cdev;
@@ -32,9 +36,11 @@ struct cmabuf {
 	char cache[16];
 	bool has_cache;
 	unsigned int dev_major, dev_minor;
+	int node;			/* -1 when the module has no node attribute */
+	int owner;			/* CMABUF_OWNER_*, 0 when it has no owner attribute */
 	char sys_path[SYSFS_PATH_MAX];	/* /sys/class/cma_buf/cma_bufN */
 	char dev_path[PATH_MAX];	/* /dev/cma_bufN */
-	int fd;
+	int fd;				/* for CMABUF_OWNER_FD handles: the owner's */
 	void *map;
 };
 
@@ -217,6 +223,58 @@ static int parse_dev(const char *s, unsigned int *major, unsigned int *minor)
 	return 0;
 }
 
+/* A decimal count, as the module prints %d or %u: digits only, no sign. */
+static int parse_decimal(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t v;
+
+	if (!s[0] || strspn(s, "0123456789") != strlen(s) || cmabuf_parse_u64(s, &v) ||
+	    v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* The node attribute, -1 where the module has none. */
+static int read_node(struct cmabuf *buf)
+{
+	char val[16];
+	uint64_t v;
+	int ret;
+
+	buf->node = -1;
+	ret = read_attr(buf, "node", val, sizeof(val));
+	if (ret == -ENOENT)
+		return 0;
+	if (ret && ret != -ERANGE)
+		return ret;
+	if (ret || parse_decimal(val, INT_MAX, &v))
+		return bad_value(buf, "node");
+	buf->node = v;
+	return 0;
+}
+
+/* The owner attribute, 0 where the module has none. */
+static int read_owner(struct cmabuf *buf)
+{
+	char val[16];
+	int ret;
+
+	buf->owner = 0;
+	ret = read_attr(buf, "owner", val, sizeof(val));
+	if (ret == -ENOENT)
+		return 0;
+	if (ret && ret != -ERANGE)
+		return ret;
+	if (!ret && !strcmp(val, "sysfs"))
+		buf->owner = CMABUF_OWNER_SYSFS;
+	else if (!ret && !strcmp(val, "fd"))
+		buf->owner = CMABUF_OWNER_FD;
+	else
+		return bad_value(buf, "owner");
+	return 0;
+}
+
 static int open_index(unsigned int index, struct cmabuf **bufp)
 {
 	struct cmabuf *buf;
@@ -267,6 +325,13 @@ static int open_index(unsigned int index, struct cmabuf **bufp)
 	if (ret && ret != -ENOENT)
 		goto err;
 	buf->has_cache = !ret;
+	/* Optional too: modules before areas and owned buffers. */
+	ret = read_node(buf);
+	if (ret)
+		goto err;
+	ret = read_owner(buf);
+	if (ret)
+		goto err;
 	*bufp = buf;
 	return 0;
 
@@ -403,35 +468,70 @@ static int lowest_free_index(unsigned int *index)
 	return 0;
 }
 
+/*
+ * Is @name one the module takes after area=? As the kernel checks it: 1 to
+ * CMABUF_AREA_NAME_MAX - 1 bytes, each a graphic character of the kernel's
+ * ctype (printable ASCII but blank, and Latin-1 from 0xa1), none a '/'.
+ */
+static bool area_name_ok(const char *name)
+{
+	size_t len = strlen(name), i;
+
+	if (!len || len >= CMABUF_AREA_NAME_MAX)
+		return false;
+	for (i = 0; i < len; i++) {
+		unsigned char c = name[i];
+
+		if (c <= ' ' || c == 0x7f || (c >= 0x80 && c <= 0xa0) || c == '/')
+			return false;
+	}
+	return true;
+}
+
+/* Arguments both allocation calls check alike; -EINVAL as the module. */
+static bool alloc_args_ok(uint64_t size, uint64_t align, unsigned int flags, const char *area,
+			  int node, struct cmabuf **bufp)
+{
+	return bufp && size && !(align & (align - 1)) && !(flags & ~CMABUF_ALLOC_PINNABLE) &&
+	       node >= CMABUF_NODE_ANY && (!area || (area_name_ok(area) && node == CMABUF_NODE_ANY));
+}
+
 /**
- * cmabuf_alloc_flags() - allocate a buffer
+ * cmabuf_alloc_at() - allocate a buffer from a chosen CMA area
  * @size:	bytes, not zero; the module rounds up to whole pages
  * @align:	physical alignment in bytes, a power of two, or 0 for pages
  * @index:	N for exactly cma_bufN, or CMABUF_INDEX_ANY
  * @flags:	CMABUF_ALLOC_PINNABLE for mappings the kernel can pin
  *		(O_DIRECT, vmsplice, io_uring reads), or 0
+ * @area:	the name of an area cmabuf_areas() lists, or NULL for the
+ *		default one
+ * @node:	a NUMA node: the first area on it; or CMABUF_NODE_ANY. At most
+ *		one of @area and @node.
  * @bufp:	the handle, for cmabuf_close()
  *
  * With CMABUF_INDEX_ANY the lowest index not listed in sysfs is asked for
  * by number, so the caller knows which buffer is its own even when others
- * allocate at the same time; a lost race (-EEXIST) is retried.
+ * allocate at the same time; a lost race (-EEXIST) is retried. The buffer
+ * lives until it is freed (cmabuf_free()), whoever closes what.
  *
- * Return: 0; -EINVAL (bad size, alignment or flags, index out of range);
- * -EEXIST (@index taken); -ENOSPC (module limits); -ENOMEM; -EOPNOTSUPP
- * (pinnable, but the module's allocator cannot give such pages, or the
- * module predates pinnable buffers); -EACCES (not root); -ENODEV (module
- * not loaded).
+ * Return: 0; -EINVAL (bad size, alignment, flags, area name or node, both
+ * an area and a node, index out of range); -ENOENT (no such area, no area
+ * on @node); -EEXIST (@index taken); -ENOSPC (module limits); -ENOMEM;
+ * -EOPNOTSUPP (pinnable, but the module's allocator cannot give such pages,
+ * or the module predates pinnable buffers); -ENOTSUP (@area or @node, but
+ * the module predates areas); -EACCES (not root); -ENODEV (module not
+ * loaded).
  */
-int cmabuf_alloc_flags(uint64_t size, uint64_t align, long index, unsigned int flags,
-		       struct cmabuf **bufp)
+int cmabuf_alloc_at(uint64_t size, uint64_t align, long index, unsigned int flags,
+		    const char *area, int node, struct cmabuf **bufp)
 {
-	char path[PATH_MAX], cmd[112], alignstr[40] = "";
+	char path[PATH_MAX], cmd[200], alignstr[40] = "", where[80] = "";
 	const char *pin = flags & CMABUF_ALLOC_PINNABLE ? " pinnable" : "";
 	unsigned int want;
 	int tries, ret;
 
-	if (!bufp || !size || (align & (align - 1)) || (flags & ~CMABUF_ALLOC_PINNABLE) ||
-	    index < CMABUF_INDEX_ANY || (index >= 0 && (unsigned long)index > UINT_MAX))
+	if (!alloc_args_ok(size, align, flags, area, node, bufp) || index < CMABUF_INDEX_ANY ||
+	    (index >= 0 && (unsigned long)index > UINT_MAX))
 		return fail(-EINVAL, NULL);
 	ret = class_path(path, sizeof(path), "alloc");
 	if (ret)
@@ -441,6 +541,10 @@ int cmabuf_alloc_flags(uint64_t size, uint64_t align, long index, unsigned int f
 		return ret;
 	if (align)
 		snprintf(alignstr, sizeof(alignstr), " align=%llu", (unsigned long long)align);
+	if (area)
+		snprintf(where, sizeof(where), " area=%s", area);
+	else if (node != CMABUF_NODE_ANY)
+		snprintf(where, sizeof(where), " node=%d", node);
 
 	for (tries = 0; tries < CMABUF_ALLOC_TRIES; tries++) {
 		if (index == CMABUF_INDEX_ANY) {
@@ -450,18 +554,104 @@ int cmabuf_alloc_flags(uint64_t size, uint64_t align, long index, unsigned int f
 		} else {
 			want = index;
 		}
-		snprintf(cmd, sizeof(cmd), "%llu %u%s%s\n", (unsigned long long)size, want,
-			 alignstr, pin);
+		snprintf(cmd, sizeof(cmd), "%llu %u%s%s%s\n", (unsigned long long)size, want,
+			 alignstr, pin, where);
 		ret = write_attr(path, cmd);
 		/* A module without pinnable buffers refuses the word itself. */
 		if (ret == -EINVAL && *pin && !class_has("parked"))
 			ret = fail(-EOPNOTSUPP, path);
+		/* And one without areas refuses area= and node=. */
+		if (ret == -EINVAL && where[0] && !class_has("areas"))
+			ret = fail(-ENOTSUP, path);
 		if (ret != -EEXIST || index != CMABUF_INDEX_ANY)
 			break;
 	}
 	if (ret)
 		return ret;
 	return open_index(want, bufp);
+}
+
+/**
+ * cmabuf_alloc_flags() - allocate a buffer from the default area
+ * @size:	bytes
+ * @align:	physical alignment, or 0
+ * @index:	N, or CMABUF_INDEX_ANY
+ * @flags:	CMABUF_ALLOC_PINNABLE, or 0
+ * @bufp:	the handle
+ *
+ * cmabuf_alloc_at() without an area or node.
+ */
+int cmabuf_alloc_flags(uint64_t size, uint64_t align, long index, unsigned int flags,
+		       struct cmabuf **bufp)
+{
+	return cmabuf_alloc_at(size, align, index, flags, NULL, CMABUF_NODE_ANY, bufp);
+}
+
+/**
+ * cmabuf_alloc_owned() - allocate a buffer that belongs to its handle
+ * @size:	bytes, not zero; the module rounds up to whole pages
+ * @align:	physical alignment in bytes, a power of two, or 0 for pages
+ * @flags:	CMABUF_ALLOC_PINNABLE, or 0
+ * @area:	an area's name, or NULL for the default one
+ * @node:	a NUMA node, or CMABUF_NODE_ANY; at most one of @area and @node
+ * @bufp:	the handle, for cmabuf_close()
+ *
+ * The module makes the buffer with CMA_BUF_IOC_ALLOC on /dev/cma_buf and
+ * hands back a file descriptor of it, which the handle keeps as its
+ * cmabuf_fd() (close-on-exec). The buffer is in sysfs and /dev like any
+ * other (cmabuf_owner() says CMABUF_OWNER_FD), and is freed when that
+ * descriptor, its copies (dup, fork) and the mappings made from them are
+ * gone: cmabuf_close(), exit, or the process being killed. cmabuf_free()
+ * frees it earlier, as any buffer. The index is the module's choice.
+ *
+ * Return: 0; the errors of cmabuf_alloc_at() but -EEXIST, with EACCES for
+ * /dev/cma_buf (root's unless a udev rule gives it to a group); -ENOTSUP
+ * when the module predates owned buffers; -EMFILE.
+ */
+int cmabuf_alloc_owned(uint64_t size, uint64_t align, unsigned int flags,
+		       const char *area, int node, struct cmabuf **bufp)
+{
+	struct cma_buf_alloc req;
+	struct cmabuf *buf;
+	int ctl, ret;
+
+	if (!alloc_args_ok(size, align, flags, area, node, bufp))
+		return fail(-EINVAL, NULL);
+	ret = check_class();
+	if (ret)
+		return ret;
+	memset(&req, 0, sizeof(req));
+	req.size = size;
+	req.align = align;
+	req.flags = CMA_BUF_ALLOC_CLOEXEC | (flags & CMABUF_ALLOC_PINNABLE ? CMA_BUF_ALLOC_PINNABLE : 0);
+	req.node = node;
+	if (area)
+		memcpy(req.area, area, strlen(area));
+
+	ctl = open(CMABUF_CONTROL_PATH, O_RDWR | O_CLOEXEC);
+	if (ctl < 0) {
+		ret = neg_errno();
+		/* Loaded, but without a control node: a module before 0.2's ABI. */
+		if (ret == -ENOENT && !class_has("areas"))
+			ret = -ENOTSUP;
+		return fail(ret, CMABUF_CONTROL_PATH);
+	}
+	ret = ioctl(ctl, CMA_BUF_IOC_ALLOC, &req) ? neg_errno() : 0;
+	close(ctl);
+	if (ret == -ENOTTY)
+		ret = -ENOTSUP;
+	if (ret)
+		return fail(ret, CMABUF_CONTROL_PATH);
+
+	/* Freed through the free file meanwhile: the descriptor still goes. */
+	ret = open_index(req.index, &buf);
+	if (ret) {
+		close(req.fd);
+		return ret;
+	}
+	buf->fd = req.fd;
+	*bufp = buf;
+	return 0;
 }
 
 int cmabuf_alloc_index(uint64_t size, uint64_t align, long index, struct cmabuf **bufp)
@@ -605,6 +795,41 @@ int cmabuf_pinnable(struct cmabuf *buf)
 }
 
 /**
+ * cmabuf_node() - the NUMA node of the buffer's pages
+ * @buf:	the handle
+ *
+ * Return: the node; -ENOTSUP when the module does not publish it.
+ */
+int cmabuf_node(const struct cmabuf *buf)
+{
+	char path[PATH_MAX];
+
+	if (buf->node >= 0)
+		return buf->node;
+	snprintf(path, sizeof(path), "%s/node", buf->sys_path);
+	return fail(-ENOTSUP, path);
+}
+
+/**
+ * cmabuf_owner() - what frees the buffer
+ * @buf:	the handle
+ *
+ * Return: CMABUF_OWNER_SYSFS (a write to free), CMABUF_OWNER_FD (also the
+ * last close of the descriptor cmabuf_alloc_owned() got); -ENOTSUP when the
+ * module does not say (it predates owned buffers: then every buffer is of
+ * the first kind).
+ */
+int cmabuf_owner(const struct cmabuf *buf)
+{
+	char path[PATH_MAX];
+
+	if (buf->owner)
+		return buf->owner;
+	snprintf(path, sizeof(path), "%s/owner", buf->sys_path);
+	return fail(-ENOTSUP, path);
+}
+
+/**
  * cmabuf_bind() - map the buffer for a device's DMA, or drop that mapping
  * @buf:	the handle
  * @device:	the device's bus name (a PCI address such as 0000:00:04.0, or a
@@ -686,7 +911,8 @@ int cmabuf_mappings(struct cmabuf *buf, long *count)
  * @info:	filled in; phys_addr and mappings are read now
  *
  * An unreadable phys_addr is noted in @info->phys_err; a module without the
- * mappings attribute gives @info->mappings -1.
+ * mappings attribute gives @info->mappings -1, one without node and owner
+ * @info->node -1 and @info->owner 0.
  *
  * Return: 0; -ENOENT when the buffer was freed; -EPROTO when the mappings
  * attribute holds no count. @info is filled in either way.
@@ -704,6 +930,8 @@ int cmabuf_info(struct cmabuf *buf, struct cmabuf_info *info)
 		snprintf(info->cache, sizeof(info->cache), "%s", buf->cache);
 	info->dev_major = buf->dev_major;
 	info->dev_minor = buf->dev_minor;
+	info->node = buf->node;
+	info->owner = buf->owner;
 	info->phys_err = cmabuf_phys_addr(buf, &info->phys_addr);
 	ret = cmabuf_mappings(buf, &info->mappings);
 	if (ret)
@@ -868,6 +1096,268 @@ int cmabuf_list(struct cmabuf_info **infos, size_t *count)
 void cmabuf_list_free(struct cmabuf_info *infos)
 {
 	free(infos);
+}
+
+#ifdef CMABUF_SHARED
+/*
+ * struct cmabuf_info as 0.1 had it, for programs linked against 0.1: their
+ * cmabuf_info() and cmabuf_list() (CMABUF_0.1) fill this shorter structure,
+ * the default ones (CMABUF_0.2) the new one. Only the shared library has
+ * versions; a static link gets the new layout, as its header has it.
+ */
+struct cmabuf_info_0_1 {
+	char name[CMABUF_NAME_MAX];
+	unsigned int index;
+	uint64_t size;
+	uint64_t phys_addr;
+	int phys_err;
+	char origin[64];
+	char cache[16];
+	unsigned int dev_major, dev_minor;
+	long mappings;
+};
+
+_Static_assert(offsetof(struct cmabuf_info, node) >= sizeof(struct cmabuf_info_0_1),
+	       "0.1's struct cmabuf_info is a prefix of 0.2's");
+
+int cmabuf_info_0_1(struct cmabuf *buf, struct cmabuf_info_0_1 *old);
+int cmabuf_list_0_1(struct cmabuf_info_0_1 **olds, size_t *count);
+__asm__(".symver cmabuf_info_0_1, cmabuf_info@CMABUF_0.1");
+__asm__(".symver cmabuf_list_0_1, cmabuf_list@CMABUF_0.1");
+__asm__(".symver cmabuf_info, cmabuf_info@@@CMABUF_0.2");
+__asm__(".symver cmabuf_list, cmabuf_list@@@CMABUF_0.2");
+
+static void info_to_0_1(const struct cmabuf_info *in, struct cmabuf_info_0_1 *old)
+{
+	memcpy(old, in, sizeof(*old));	/* 0.2 only appended members */
+}
+
+int cmabuf_info_0_1(struct cmabuf *buf, struct cmabuf_info_0_1 *old)
+{
+	struct cmabuf_info info;
+	int ret = cmabuf_info(buf, &info);
+
+	info_to_0_1(&info, old);
+	return ret;
+}
+
+int cmabuf_list_0_1(struct cmabuf_info_0_1 **olds, size_t *count)
+{
+	struct cmabuf_info *infos;
+	struct cmabuf_info_0_1 *out = NULL;
+	size_t n, i;
+	int ret;
+
+	ret = cmabuf_list(&infos, &n);
+	if (ret)
+		return ret;
+	/* In place: each old entry is no longer than the new one it comes from. */
+	if (n)
+		out = (struct cmabuf_info_0_1 *)infos;
+	for (i = 0; i < n; i++) {
+		struct cmabuf_info tmp = infos[i];
+
+		info_to_0_1(&tmp, &out[i]);
+	}
+	*olds = out;
+	*count = n;
+	return 0;
+}
+#endif
+
+/*
+ * The kernel's count @attr (total_pages, available_pages) of CMA area @name,
+ * in bytes: /sys/kernel/mm/cma/NAME/ATTR. 1 when there, 0 when absent
+ * (older kernels have neither, areas that are not the kernel's own no folder),
+ * -EPROTO naming the file when it is not a page count.
+ */
+static int kernel_cma_bytes(const char *name, const char *attr, uint64_t *out)
+{
+	char mnt[SYSFS_PATH_MAX], path[PATH_MAX], val[32];
+	uint64_t page = sysconf(_SC_PAGESIZE), v;
+	struct sysfs_attribute *a;
+	struct stat st;
+	int ret = 1;
+
+	if (sysfs_get_mnt_path(mnt, sizeof(mnt)))
+		return 0;
+	snprintf(path, sizeof(path), "%s/kernel/mm/cma/%s/%s", mnt, name, attr);
+	if (stat(path, &st) || !S_ISREG(st.st_mode))
+		return 0;
+	errno = 0;
+	a = sysfs_open_attribute(path);
+	if (!a)
+		return fail(neg_errno(), path);
+	errno = 0;
+	if (sysfs_read_attribute(a))
+		ret = fail(neg_errno(), path);
+	else if (copy_value(val, sizeof(val), a->value ? a->value : "") ||
+		 parse_decimal(val, UINT64_MAX / page, &v))
+		ret = fail(-EPROTO, path);
+	else
+		*out = v * page;
+	sysfs_close_attribute(a);
+	return ret;
+}
+
+/* A field the module prints as "-" because the kernel does not tell it. */
+static bool dash(const char *field)
+{
+	return !strcmp(field, "-");
+}
+
+/*
+ * One line of the areas file, without its newline, into @area: "NAME BASE
+ * SIZE NODE HELD", single blanks as the module prints them.
+ */
+static int parse_area_line(char *line, struct cmabuf_area *area)
+{
+	char *field[5], *p = line;
+	uint64_t v;
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		field[i] = strsep(&p, " ");
+		if (!field[i] || !field[i][0])
+			return -EINVAL;
+	}
+	if (p || !area_name_ok(field[0]))
+		return -EINVAL;
+	memset(area, 0, sizeof(*area));
+	memcpy(area->name, field[0], strlen(field[0]) + 1);
+	if (!dash(field[1])) {
+		if (strncmp(field[1], "0x", 2) || cmabuf_parse_u64(field[1], &area->base))
+			return -EINVAL;
+		area->flags |= CMABUF_AREA_HAS_BASE;
+	}
+	if (!dash(field[2])) {
+		if (parse_decimal(field[2], UINT64_MAX, &area->size))
+			return -EINVAL;
+		area->flags |= CMABUF_AREA_HAS_SIZE;
+	}
+	area->node = -1;
+	if (!dash(field[3])) {
+		if (parse_decimal(field[3], INT_MAX, &v))
+			return -EINVAL;
+		area->node = v;
+	}
+	return parse_decimal(field[4], UINT64_MAX, &area->held);
+}
+
+/* The areas file's lines into a malloc()ed array; -EPROTO when malformed. */
+static int parse_areas(const char *text, struct cmabuf_area **out, size_t *count)
+{
+	struct cmabuf_area *areas = NULL, *grown;
+	char *copy, *line, *p;
+	size_t n = 0, i, len = strlen(text);
+	int ret = 0;
+
+	/* Lines, each with its newline; at least one. */
+	if (!len || text[len - 1] != '\n')
+		return -EPROTO;
+	copy = strdup(text);
+	if (!copy)
+		return -ENOMEM;
+	copy[len - 1] = '\0';
+	for (p = copy; !ret && (line = strsep(&p, "\n"));) {
+		grown = realloc(areas, (n + 1) * sizeof(*areas));
+		if (!grown) {
+			ret = -ENOMEM;
+			break;
+		}
+		areas = grown;
+		if (parse_area_line(line, &areas[n])) {
+			ret = -EPROTO;
+			break;
+		}
+		for (i = 0; i < n; i++)
+			if (!strcmp(areas[i].name, areas[n].name))
+				ret = -EPROTO;
+		n++;
+	}
+	free(copy);
+	if (ret) {
+		free(areas);
+		return ret;
+	}
+	areas[0].flags |= CMABUF_AREA_DEFAULT;
+	*out = areas;
+	*count = n;
+	return 0;
+}
+
+/**
+ * cmabuf_areas() - the CMA areas the module allocates from
+ * @areas:	a malloc()ed array, the default area first
+ * @count:	its length, at least 1
+ *
+ * From the module's areas file, each completed with the kernel's view where
+ * it has one (/sys/kernel/mm/cma/NAME): the free bytes from
+ * available_pages, and the size from total_pages when the module does not
+ * know it. What neither tells has its CMABUF_AREA_HAS_* flag clear and
+ * reads 0 (node: -1).
+ *
+ * Return: 0; -ENODEV when the module is not loaded; -ENOTSUP when it has
+ * no areas file (a module before 0.2's ABI); -EPROTO, naming the file, for
+ * a line or a kernel count this library does not understand; -ENOMEM.
+ */
+int cmabuf_areas(struct cmabuf_area **areas, size_t *count)
+{
+	struct cmabuf_area *out;
+	struct sysfs_attribute *a;
+	char path[PATH_MAX];
+	struct stat st;
+	size_t n, i;
+	uint64_t v;
+	int ret;
+
+	if (!areas || !count)
+		return fail(-EINVAL, NULL);
+	ret = class_path(path, sizeof(path), "areas");
+	if (ret)
+		return ret;
+	ret = check_class();
+	if (ret)
+		return ret;
+	if (stat(path, &st))
+		return fail(errno == ENOENT ? -ENOTSUP : neg_errno(), path);
+	errno = 0;
+	a = sysfs_open_attribute(path);
+	if (!a)
+		return fail(neg_errno(), path);
+	errno = 0;
+	if (sysfs_read_attribute(a))
+		ret = fail(neg_errno(), path);
+	else if ((ret = parse_areas(a->value ? a->value : "", &out, &n)))
+		fail(ret, ret == -EPROTO ? path : NULL);
+	sysfs_close_attribute(a);
+	if (ret)
+		return ret;
+
+	for (i = 0; i < n; i++) {
+		ret = kernel_cma_bytes(out[i].name, "available_pages", &out[i].free);
+		if (ret > 0)
+			out[i].flags |= CMABUF_AREA_HAS_FREE;
+		if (ret >= 0 && !(out[i].flags & CMABUF_AREA_HAS_SIZE)) {
+			ret = kernel_cma_bytes(out[i].name, "total_pages", &v);
+			if (ret > 0) {
+				out[i].size = v;
+				out[i].flags |= CMABUF_AREA_HAS_SIZE;
+			}
+		}
+		if (ret < 0) {
+			free(out);
+			return ret;
+		}
+	}
+	*areas = out;
+	*count = n;
+	return 0;
+}
+
+void cmabuf_areas_free(struct cmabuf_area *areas)
+{
+	free(areas);
 }
 
 int cmabuf_backend(char *out, size_t len)

@@ -80,7 +80,7 @@ echo "# cmabuf CLI test on $(uname -r), backend $(cat $SYS/backend)"
 # General
 
 run cmabuf --version
-expect "--version" 0 "cmabuf 0.1.0" ""
+expect "--version" 0 "cmabuf 0.2.0" ""
 run cmabuf
 check "no command: usage on stderr, status 2" '[ "$rc" = 2 ] && [ ! -s "$T/out" ] && [ -s "$T/err" ]'
 run cmabuf frob

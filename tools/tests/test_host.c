@@ -5,6 +5,7 @@
  * TAP, one line per assertion named "group: case"; exits 1 when any failed.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -400,22 +401,27 @@ int sysfs_get_mnt_path(char *mnt_path, size_t len)
 	return 0;
 }
 
+static void fake_put_path(const char *path, const char *value)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f || fputs(value, f) < 0 || fclose(f)) {
+		perror(path);
+		exit(1);
+	}
+}
+
 /* Write @value to FILE of the class folder (cma_bufN/attr), or remove it when NULL. */
 static void fake_put(const char *file, const char *value)
 {
 	char path[256];
-	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/class/cma_buf/%s", fake_root, file);
 	if (!value) {
 		unlink(path);
 		return;
 	}
-	f = fopen(path, "w");
-	if (!f || fputs(value, f) < 0 || fclose(f)) {
-		perror(path);
-		exit(1);
-	}
+	fake_put_path(path, value);
 }
 
 /* cma_bufN with the attributes of the module; no mappings file when NULL. */
@@ -445,7 +451,7 @@ static void fake_buffer(unsigned int index, const char *mappings)
 static void fake_remove(unsigned int index)
 {
 	static const char *const attrs[] = {
-		"size", "origin", "dev", "phys_addr", "cache", "mappings", NULL,
+		"size", "origin", "dev", "phys_addr", "cache", "mappings", "node", "owner", NULL,
 	};
 	char path[256], file[64];
 	size_t i;
@@ -489,6 +495,279 @@ static void mappings_bad(struct cmabuf *buf, const char *value)
 	      "mappings: '%s' is refused with EPROTO, naming the file", shown(value));
 	if (ret != -EPROTO)
 		printf("# got ret %d count %ld\n", ret, count);
+}
+
+/* A file under the fake sysfs root (folders made as needed), removed when NULL. */
+static void fake_file(const char *rel, const char *value)
+{
+	char path[256], *slash;
+
+	snprintf(path, sizeof(path), "%s/%s", fake_root, rel);
+	if (!value) {
+		unlink(path);
+		return;
+	}
+	for (slash = strchr(path + strlen(fake_root) + 1, '/'); slash;
+	     slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		mkdir(path, 0755);
+		*slash = '/';
+	}
+	fake_put_path(path, value);
+}
+
+/* The fake alloc file's content, as the last write left it. */
+static const char *alloc_written(void)
+{
+	static char text[256];
+	char path[256];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/class/cma_buf/alloc", fake_root);
+	f = fopen(path, "r");
+	n = f ? fread(text, 1, sizeof(text) - 1, f) : 0;
+	if (f)
+		fclose(f);
+	text[n] = '\0';
+	return text;
+}
+
+static void alloc_writes(uint64_t size, uint64_t align, unsigned int flags, const char *area,
+			 int node, const char *want)
+{
+	struct cmabuf *buf = NULL;
+	int ret;
+
+	fake_put("alloc", "");
+	ret = cmabuf_alloc_at(size, align, 9, flags, area, node, &buf);
+	check(!ret && buf && cmabuf_index(buf) == 9 && !strcmp(alloc_written(), want),
+	      "alloc_at: writes '%s'", shown(want));
+	if (ret || strcmp(alloc_written(), want))
+		printf("# got ret %d, wrote '%s'\n", ret, shown(alloc_written()));
+	cmabuf_close(buf);
+}
+
+static void alloc_refused(uint64_t size, uint64_t align, unsigned int flags, const char *area,
+			  int node, const char *what)
+{
+	struct cmabuf *buf = NULL;
+	int ret, ret2;
+
+	fake_put("alloc", "");
+	ret = cmabuf_alloc_at(size, align, 9, flags, area, node, &buf);
+	ret2 = cmabuf_alloc_owned(size, align, flags, area, node, &buf);
+	check(ret == -EINVAL && ret2 == -EINVAL && !buf && !alloc_written()[0],
+	      "alloc_at, alloc_owned: %s is EINVAL, nothing written", what);
+	if (ret != -EINVAL || ret2 != -EINVAL)
+		printf("# got %d and %d\n", ret, ret2);
+}
+
+static void test_alloc_at(void)
+{
+	char long_name[CMABUF_AREA_NAME_MAX + 1];
+	struct cmabuf *buf = NULL;
+	int ret;
+
+	fake_buffer(9, "0\n");
+	alloc_writes(4096, 0, 0, NULL, CMABUF_NODE_ANY, "4096 9\n");
+	alloc_writes(4096, 0, 0, "reserved", CMABUF_NODE_ANY, "4096 9 area=reserved\n");
+	alloc_writes(1 << 20, 1 << 16, CMABUF_ALLOC_PINNABLE, "cmabuf@50000000", CMABUF_NODE_ANY,
+		     "1048576 9 align=65536 pinnable area=cmabuf@50000000\n");
+	alloc_writes(8192, 0, 0, NULL, 0, "8192 9 node=0\n");
+	alloc_writes(8192, 0, CMABUF_ALLOC_PINNABLE, NULL, 1023, "8192 9 pinnable node=1023\n");
+	alloc_writes(4096, 0, 0, "\xe9t\xe9", CMABUF_NODE_ANY, "4096 9 area=\xe9t\xe9\n");
+	memset(long_name, 'a', CMABUF_AREA_NAME_MAX - 1);
+	long_name[CMABUF_AREA_NAME_MAX - 1] = '\0';
+	alloc_writes(4096, 0, 0, long_name, CMABUF_NODE_ANY,
+		     "4096 9 area=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n");
+
+	alloc_refused(4096, 0, 0, "", CMABUF_NODE_ANY, "an empty area name");
+	alloc_refused(4096, 0, 0, "a/b", CMABUF_NODE_ANY, "an area name with '/'");
+	alloc_refused(4096, 0, 0, "a b", CMABUF_NODE_ANY, "an area name with a blank");
+	alloc_refused(4096, 0, 0, "a\n", CMABUF_NODE_ANY, "an area name with a newline");
+	alloc_refused(4096, 0, 0, "a\x7f", CMABUF_NODE_ANY, "an area name with DEL");
+	alloc_refused(4096, 0, 0, "a\xa0", CMABUF_NODE_ANY, "an area name with a no-break space");
+	long_name[CMABUF_AREA_NAME_MAX - 1] = 'a';
+	long_name[CMABUF_AREA_NAME_MAX] = '\0';
+	alloc_refused(4096, 0, 0, long_name, CMABUF_NODE_ANY, "an area name of 64 bytes");
+	alloc_refused(4096, 0, 0, "reserved", 0, "an area and a node");
+	alloc_refused(4096, 0, 0, NULL, -2, "node -2");
+	alloc_refused(0, 0, 0, NULL, CMABUF_NODE_ANY, "size 0");
+	alloc_refused(4096, 3 << 12, 0, NULL, CMABUF_NODE_ANY, "an alignment not a power of two");
+	alloc_refused(4096, 0, 1U << 5, NULL, CMABUF_NODE_ANY, "an unknown flag");
+	ret = cmabuf_alloc_at(4096, 0, 9, 0, NULL, CMABUF_NODE_ANY, NULL);
+	check(ret == -EINVAL, "alloc_at: no handle pointer is EINVAL");
+	fake_put("alloc", NULL);
+
+	/* Owned buffers: a module without areas has no control node either. */
+	if (access("/dev/cma_buf", F_OK)) {
+		ret = cmabuf_alloc_owned(4096, 0, 0, NULL, CMABUF_NODE_ANY, &buf);
+		check(ret == -ENOTSUP && !buf && !strcmp(cmabuf_error_path(), "/dev/cma_buf"),
+		      "alloc_owned: a module without /dev/cma_buf is ENOTSUP, naming it");
+		fake_put("areas", "reserved - - 0 0\n");
+		ret = cmabuf_alloc_owned(4096, 0, 0, NULL, CMABUF_NODE_ANY, &buf);
+		check(ret == -ENOENT && !buf && !strcmp(cmabuf_error_path(), "/dev/cma_buf"),
+		      "alloc_owned: a module with areas but no /dev/cma_buf: ENOENT, naming it");
+		fake_put("areas", NULL);
+	} else {
+		check(true, "alloc_owned: ENOTSUP without /dev/cma_buf # SKIP this host has one");
+		check(true, "alloc_owned: ENOENT without /dev/cma_buf # SKIP this host has one");
+	}
+	fake_remove(9);
+}
+
+static void node_owner(const char *node, const char *owner, int want_node, int want_owner)
+{
+	struct cmabuf_info info;
+	struct cmabuf *buf = NULL;
+	int ret;
+
+	fake_buffer(4, "0\n");
+	fake_put("cma_buf4/node", node);
+	fake_put("cma_buf4/owner", owner);
+	ret = cmabuf_open("4", &buf);
+	check(!ret && cmabuf_node(buf) == want_node && cmabuf_owner(buf) == want_owner &&
+	      !cmabuf_info(buf, &info) && info.node == (want_node < 0 ? -1 : want_node) &&
+	      info.owner == (want_owner < 0 ? 0 : want_owner) && info.mappings == 0,
+	      "node, owner: '%s' '%s' are %d %d", node ? shown(node) : "(none)",
+	      owner ? shown(owner) : "(none)", want_node, want_owner);
+	if (!ret && (cmabuf_node(buf) != want_node || cmabuf_owner(buf) != want_owner))
+		printf("# got %d %d\n", cmabuf_node(buf), cmabuf_owner(buf));
+	cmabuf_close(buf);
+	fake_remove(4);
+}
+
+static void node_owner_bad(const char *node, const char *owner, const char *file)
+{
+	struct cmabuf *buf = NULL;
+	int ret;
+
+	fake_buffer(4, "0\n");
+	fake_put("cma_buf4/node", node);
+	fake_put("cma_buf4/owner", owner);
+	ret = cmabuf_open("4", &buf);
+	check(ret == -EPROTO && !buf && error_path_ends(file),
+	      "node, owner: '%s' '%s': open is EPROTO naming %s", shown(node), shown(owner), file);
+	cmabuf_close(buf);
+	fake_remove(4);
+}
+
+static void test_node_owner(void)
+{
+	node_owner("0\n", "sysfs\n", 0, CMABUF_OWNER_SYSFS);
+	node_owner("1\n", "fd\n", 1, CMABUF_OWNER_FD);
+	node_owner("1023", "fd", 1023, CMABUF_OWNER_FD);
+	node_owner(NULL, NULL, -ENOTSUP, -ENOTSUP);
+	node_owner("3\n", NULL, 3, -ENOTSUP);
+	node_owner_bad("-1\n", "sysfs\n", "/cma_buf4/node");
+	node_owner_bad("x\n", "sysfs\n", "/cma_buf4/node");
+	node_owner_bad("\n", "sysfs\n", "/cma_buf4/node");
+	node_owner_bad("0x1\n", "sysfs\n", "/cma_buf4/node");
+	node_owner_bad("2147483648\n", "sysfs\n", "/cma_buf4/node");
+	node_owner_bad("0\n", "FD\n", "/cma_buf4/owner");
+	node_owner_bad("0\n", "fd \n", "/cma_buf4/owner");
+	node_owner_bad("0\n", "\n", "/cma_buf4/owner");
+	node_owner_bad("0\n", "kernel\n", "/cma_buf4/owner");
+}
+
+static void areas_bad(const char *text, const char *what)
+{
+	struct cmabuf_area *areas = (struct cmabuf_area *)&areas;
+	size_t n = 77;
+	int ret;
+
+	fake_put("areas", text);
+	ret = cmabuf_areas(&areas, &n);
+	check(ret == -EPROTO && n == 77 && areas == (struct cmabuf_area *)&areas &&
+	      error_path_ends("/class/cma_buf/areas"), "areas: %s is EPROTO", what);
+	if (ret != -EPROTO)
+		printf("# got %d\n", ret);
+	if (!ret)
+		cmabuf_areas_free(areas);
+}
+
+static void test_areas(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct cmabuf_area *a = NULL;
+	char name[80];
+	size_t n = 0;
+	int ret;
+
+	ret = cmabuf_areas(&a, &n);
+	check(ret == -ENOTSUP && error_path_ends("/class/cma_buf/areas"),
+	      "areas: a module without the file is ENOTSUP, naming it");
+
+	fake_put("areas", "reserved - - 0 4194304\ncmabuf@50000000 0x50000000 33554432 0 0\n"
+		 "node1 - - 1 0\nfull - - - 8192\n");
+	fake_file("kernel/mm/cma/reserved/total_pages", "65536\n");
+	fake_file("kernel/mm/cma/reserved/available_pages", "60000\n");
+	fake_file("kernel/mm/cma/cmabuf@50000000/total_pages", "1\n");
+	fake_file("kernel/mm/cma/cmabuf@50000000/available_pages", "8192\n");
+	fake_file("kernel/mm/cma/full/total_pages", "16\n");
+	ret = cmabuf_areas(&a, &n);
+	check(!ret && n == 4, "areas: four lines, four areas");
+	if (ret || n != 4) {
+		printf("# got %d %zu: %s\n", ret, n, cmabuf_strerror(ret));
+		return;
+	}
+	check(!strcmp(a[0].name, "reserved") &&
+	      a[0].flags == (CMABUF_AREA_DEFAULT | CMABUF_AREA_HAS_SIZE | CMABUF_AREA_HAS_FREE) &&
+	      a[0].size == 65536ULL * page && a[0].free == 60000ULL * page && a[0].node == 0 &&
+	      a[0].held == 4194304 && !a[0].base, "areas: the first is the default, size and "
+	      "free from the kernel's total_pages and available_pages");
+	check(!strcmp(a[1].name, "cmabuf@50000000") &&
+	      a[1].flags == (CMABUF_AREA_HAS_BASE | CMABUF_AREA_HAS_SIZE | CMABUF_AREA_HAS_FREE) &&
+	      a[1].base == 0x50000000 && a[1].size == 33554432 && a[1].free == 8192ULL * page &&
+	      a[1].node == 0 && a[1].held == 0,
+	      "areas: a region's base and size are the module's, not total_pages");
+	check(!strcmp(a[2].name, "node1") && a[2].flags == 0 && a[2].node == 1 && !a[2].size &&
+	      !a[2].free, "areas: an area the kernel has no folder for: no size, no free");
+	check(!strcmp(a[3].name, "full") && a[3].flags == CMABUF_AREA_HAS_SIZE &&
+	      a[3].size == 16ULL * page && a[3].node == -1 && a[3].held == 8192,
+	      "areas: node '-' is -1; total_pages without available_pages");
+	cmabuf_areas_free(a);
+
+	fake_file("kernel/mm/cma/reserved/available_pages", "lots\n");
+	ret = cmabuf_areas(&a, &n);
+	check(ret == -EPROTO && error_path_ends("/kernel/mm/cma/reserved/available_pages"),
+	      "areas: a kernel count that is no number is EPROTO, naming it");
+	fake_file("kernel/mm/cma/reserved/available_pages", "60000\n");
+
+	areas_bad("", "an empty file");
+	areas_bad("\n", "an empty line");
+	areas_bad("reserved - - 0 0", "a line without its newline");
+	areas_bad("reserved - - 0 0\n\n", "an empty line after one");
+	areas_bad("reserved - - 0\n", "four fields");
+	areas_bad("reserved - - 0 0 0\n", "six fields");
+	areas_bad("reserved  - - 0 0\n", "two blanks");
+	areas_bad(" reserved - - 0 0\n", "a leading blank");
+	areas_bad("reserved - - 0 0 \n", "a trailing blank");
+	areas_bad("reserved\t- - 0 0\n", "a tab");
+	areas_bad("reserved - - 0 0\r\n", "a CR");
+	areas_bad("reserved 50000000 4096 0 0\n", "a base without 0x");
+	areas_bad("reserved 0x - 0 0\n", "a base of 0x alone");
+	areas_bad("reserved 0x5g - 0 0\n", "a base with junk");
+	areas_bad("reserved - 4K 0 0\n", "a size with a suffix");
+	areas_bad("reserved - 0x1000 0 0\n", "a size in hex");
+	areas_bad("reserved - - -1 0\n", "node -1");
+	areas_bad("reserved - - 0x1 0\n", "a node in hex");
+	areas_bad("reserved - - 2147483648 0\n", "a node beyond int");
+	areas_bad("reserved - - 0 -\n", "held '-'");
+	areas_bad("reserved - - 0 -4096\n", "held negative");
+	areas_bad("reserved - - 0 18446744073709551616\n", "held beyond 64 bits");
+	areas_bad("a/b - - 0 0\n", "a name with '/'");
+	areas_bad("reserved - - 0 0\nreserved - - 1 0\n", "a name twice");
+	memset(name, 'n', 64);
+	strcpy(name + 64, " - - 0 0\n");
+	areas_bad(name, "a name of 64 bytes");
+	fake_put("areas", NULL);
+	fake_file("kernel/mm/cma/reserved/total_pages", NULL);
+	fake_file("kernel/mm/cma/reserved/available_pages", NULL);
+	fake_file("kernel/mm/cma/cmabuf@50000000/total_pages", NULL);
+	fake_file("kernel/mm/cma/cmabuf@50000000/available_pages", NULL);
+	fake_file("kernel/mm/cma/full/total_pages", NULL);
 }
 
 static void test_library(void)
@@ -568,6 +847,9 @@ static void test_library(void)
 	ret = cmabuf_info(buf, &info);
 	check(ret == -ENOENT && info.mappings == -1,
 	      "library: a freed buffer: cmabuf_info() is ENOENT");
+	test_alloc_at();
+	test_node_owner();
+	test_areas();
 out:
 	cmabuf_close(buf);
 	fake_remove(3);
@@ -576,6 +858,10 @@ out:
 	rmdir(path);
 	snprintf(path, sizeof(path), "%s/class", dir);
 	rmdir(path);
+	/* The kernel's CMA folders of test_areas(). */
+	snprintf(path, sizeof(path), "rm -rf '%s/kernel'", dir);
+	if (system(path))
+		printf("# could not remove %s/kernel\n", dir);
 	rmdir(dir);
 }
 
