@@ -13,16 +13,15 @@ struct device;
 /**
  * struct cma_buf_backend - an allocator of physically contiguous pages
  * @name:	what /sys/class/cma_buf/backend reads
- * @init:	check the allocator is usable on @dev; -errno refuses the load
- * @alloc:	set @buf->pages (and dma_addr, origin) for @buf->size bytes at a
- *		physical address aligned to @align (a power of two, at least
- *		PAGE_SIZE); -EINVAL if the alignment cannot be guaranteed,
- *		-ENOMEM if the memory is not there. The pages need not be zeroed.
+ * @alloc:	set @buf->pages and dma_addr (for @buf->area's device) for
+ *		@buf->size bytes from @buf->area, at a physical address aligned
+ *		to @align (a power of two, at least PAGE_SIZE); -EINVAL if the
+ *		alignment cannot be guaranteed, -ENOMEM if the memory is not
+ *		there. The pages need not be zeroed.
  * @free:	give @buf->pages back
  */
 struct cma_buf_backend {
 	const char *name;
-	int (*init)(struct device *dev);
 	int (*alloc)(struct cma_buf *buf, size_t align);
 	void (*free)(struct cma_buf *buf);
 };

@@ -3,7 +3,9 @@
  * dma backend: pages from the DMA API on the module's own device, for kernels
  * that do not export the CMA API. With CONFIG_DMA_CMA the DMA API takes them
  * from the default CMA area; without it, from the buddy allocator, which caps
- * a buffer at MAX_ORDER pages (4 MiB on x86).
+ * a buffer at MAX_ORDER pages (4 MiB on x86). The device is the area's
+ * (area.c): the module's own, a device-tree node's with its region, or one
+ * placed on a NUMA node.
  */
 #include <linux/dma-mapping.h>
 #include <linux/io.h>
@@ -11,14 +13,6 @@
 
 #include "backend.h"
 #include "cma_buf.h"
-
-static struct device *cma_buf_dma_backend_dev;
-
-static int dma_backend_init(struct device *dev)
-{
-	cma_buf_dma_backend_dev = dev;
-	return 0;
-}
 
 /*
  * The DMA API promises no alignment, but its allocators give what follows
@@ -38,7 +32,7 @@ static size_t dma_backend_guaranteed_align(size_t size)
 
 static int dma_backend_alloc(struct cma_buf *buf, size_t align)
 {
-	struct device *dev = cma_buf_dma_backend_dev;
+	struct device *dev = buf->area->dev;
 
 	if (align > dma_backend_guaranteed_align(buf->size))
 		return -EINVAL;
@@ -52,19 +46,17 @@ static int dma_backend_alloc(struct cma_buf *buf, size_t align)
 		buf->pages = NULL;
 		return -EINVAL;
 	}
-	buf->origin = "dma";
 	return 0;
 }
 
 static void dma_backend_free(struct cma_buf *buf)
 {
-	dma_free_pages(cma_buf_dma_backend_dev, buf->size, buf->pages, buf->dma_addr,
+	dma_free_pages(buf->area->dev, buf->size, buf->pages, buf->dma_addr,
 		       DMA_BIDIRECTIONAL);
 }
 
 const struct cma_buf_backend cma_buf_backend_dma = {
 	.name = "dma",
-	.init = dma_backend_init,
 	.alloc = dma_backend_alloc,
 	.free = dma_backend_free,
 };

@@ -78,8 +78,8 @@ static int cma_buf_set_linear_map(struct cma_buf *buf, u32 mode)
  */
 static void cma_buf_flush_cpu_caches(struct cma_buf *buf)
 {
-	dma_sync_single_for_device(cma_buf_dma_dev, buf->dma_addr, buf->size, DMA_BIDIRECTIONAL);
-	dma_sync_single_for_cpu(cma_buf_dma_dev, buf->dma_addr, buf->size, DMA_BIDIRECTIONAL);
+	dma_sync_single_for_device(buf->area->dev, buf->dma_addr, buf->size, DMA_BIDIRECTIONAL);
+	dma_sync_single_for_cpu(buf->area->dev, buf->dma_addr, buf->size, DMA_BIDIRECTIONAL);
 }
 
 /**
@@ -192,8 +192,8 @@ int cma_buf_sync(struct cma_buf *buf, u64 offset, u64 size, enum dma_data_direct
 	if (!size || offset >= buf->size || size > buf->size - offset)
 		return -EINVAL;
 	if (for_device)
-		dma_sync_single_for_device(cma_buf_dma_dev, buf->dma_addr + offset, size, dir);
+		dma_sync_single_for_device(buf->area->dev, buf->dma_addr + offset, size, dir);
 	else
-		dma_sync_single_for_cpu(cma_buf_dma_dev, buf->dma_addr + offset, size, dir);
+		dma_sync_single_for_cpu(buf->area->dev, buf->dma_addr + offset, size, dir);
 	return 0;
 }

@@ -73,7 +73,6 @@ static atomic64_t cma_buf_bytes_held = ATOMIC64_INIT(0);
 static dev_t cma_buf_devt;
 static const struct cma_buf_backend *cma_buf_backend;
 static struct platform_device *cma_buf_pdev;
-struct device *cma_buf_dma_dev;
 
 const char *cma_buf_backend_name(void)
 {
@@ -85,8 +84,9 @@ static void cma_buf_free_memory(struct cma_buf *buf)
 	bool pinnable = buf->pinnable;
 
 	cma_buf_reset_cache(buf);
-	buf->backend->free(buf);
+	buf->area->backend->free(buf);
 	mutex_destroy(&buf->lock);
+	cma_buf_area_unaccount(buf->area, buf->size);
 	atomic64_sub(buf->size, &cma_buf_bytes_held);
 	kfree(buf);
 	/* Taken in cma_buf_create(): see there. */
@@ -209,36 +209,26 @@ static int cma_buf_reserve_index(s64 index, u32 *id)
 	return ret == -EBUSY ? -EEXIST : ret;
 }
 
-static int cma_buf_account(size_t size)
+/* The module's max_bytes, and the area's own (a device-tree max-bytes). */
+static int cma_buf_account(struct cma_buf_area *area, size_t size)
 {
 	u64 limit = READ_ONCE(max_bytes);
+	int ret;
 
-	/* A device-tree region's max-bytes applies too: the stricter wins. */
-	if (cma_buf_region && cma_buf_region->max_bytes &&
-	    (!limit || cma_buf_region->max_bytes < limit))
-		limit = cma_buf_region->max_bytes;
 	if (atomic64_add_return(size, &cma_buf_bytes_held) > limit && limit) {
 		atomic64_sub(size, &cma_buf_bytes_held);
 		return -ENOSPC;
 	}
-	return 0;
+	ret = cma_buf_area_account(area, size);
+	if (ret)
+		atomic64_sub(size, &cma_buf_bytes_held);
+	return ret;
 }
 
-/*
- * With a device-tree region, a buffer comes from it or not at all: the DMA
- * API falls back to other pages when the region is full.
- */
-static int cma_buf_from_region(struct cma_buf *buf)
+static void cma_buf_unaccount(struct cma_buf_area *area, size_t size)
 {
-	phys_addr_t phys = page_to_phys(buf->pages);
-
-	if (!cma_buf_region)
-		return 0;
-	if (phys < cma_buf_region->base || buf->size > cma_buf_region->size ||
-	    phys - cma_buf_region->base > cma_buf_region->size - buf->size)
-		return -ENOMEM;
-	buf->origin = cma_buf_region->name;
-	return 0;
+	cma_buf_area_unaccount(area, size);
+	atomic64_sub(size, &cma_buf_bytes_held);
 }
 
 /*
@@ -249,16 +239,17 @@ static int cma_buf_from_region(struct cma_buf *buf)
  */
 static int cma_buf_backend_alloc(struct cma_buf *buf, size_t align)
 {
+	const struct cma_buf_backend *backend = buf->area->backend;
 	int ret;
 
 	if (align)
-		return buf->backend->alloc(buf, align);
+		return backend->alloc(buf, align);
 	if (buf->size >= PMD_SIZE) {
-		ret = buf->backend->alloc(buf, PMD_SIZE);
+		ret = backend->alloc(buf, PMD_SIZE);
 		if (ret != -EINVAL && ret != -ENOMEM)
 			return ret;
 	}
-	return buf->backend->alloc(buf, PAGE_SIZE);
+	return backend->alloc(buf, PAGE_SIZE);
 }
 
 /*
@@ -282,20 +273,24 @@ static int cma_buf_check_pinnable(struct cma_buf *buf)
 }
 
 /**
- * cma_buf_create() - allocate a zeroed buffer and publish it
+ * cma_buf_new() - allocate a zeroed buffer and publish it
  * @size:	bytes, a whole number of pages
  * @index:	the N of cma_bufN, or CMA_BUF_INDEX_ANY for the lowest free one
  * @align:	physical alignment, a power of two, at least PAGE_SIZE; 0 for
  *		the default: 2 MiB for buffers of 2 MiB or more where the
  *		allocator can give it (huge mappings need it), else a page
  * @pinnable:	map with struct pages, which the kernel can pin (map.c)
+ * @area:	where the pages come from (area.c)
+ * @fd_owned:	for CMA_BUF_IOC_ALLOC: the file the caller makes of it owns it
  *
- * Return: the index, or -EINVAL (index out of range, alignment the backend
- * cannot guarantee), -EEXIST (index taken), -ENOSPC (over max_buffers or
- * max_bytes), -EOPNOTSUPP (pinnable, but the allocator's pages are not
+ * Return: the buffer, with a reference for the caller, or ERR_PTR of
+ * -EINVAL (index out of range, alignment the backend cannot guarantee),
+ * -EEXIST (index taken), -ENOSPC (over max_buffers, max_bytes or the area's
+ * max-bytes), -EOPNOTSUPP (pinnable, but the allocator's pages are not
  * reference counted one by one), -ENOMEM. On failure nothing is left behind.
  */
-int cma_buf_create(size_t size, s64 index, size_t align, bool pinnable)
+struct cma_buf *cma_buf_new(size_t size, s64 index, size_t align, bool pinnable,
+			    struct cma_buf_area *area, bool fd_owned)
 {
 	struct cma_buf *buf;
 	u32 id;
@@ -303,14 +298,14 @@ int cma_buf_create(size_t size, s64 index, size_t align, bool pinnable)
 
 	/* More than all of RAM cannot succeed; do not bother the allocator. */
 	if (size >> PAGE_SHIFT > totalram_pages())
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	if (align > (size_t)totalram_pages() << PAGE_SHIFT)
-		return -EINVAL;
+		return ERR_PTR(-EINVAL);
 
 	ret = cma_buf_reserve_index(index, &id);
 	if (ret)
-		return ret;
-	ret = cma_buf_account(size);
+		return ERR_PTR(ret);
+	ret = cma_buf_account(area, size);
 	if (ret)
 		goto err_index;
 	buf = cma_buf_kzalloc_obj(*buf, GFP_KERNEL);
@@ -320,7 +315,8 @@ int cma_buf_create(size_t size, s64 index, size_t align, bool pinnable)
 	}
 	buf->index = id;
 	buf->size = size;
-	buf->backend = cma_buf_backend;
+	buf->area = area;
+	buf->fd_owned = fd_owned;
 	/*
 	 * The kernel may hold references on a pinnable buffer's pages that we
 	 * cannot see (a pipe, a request), even after the buffer is freed: an
@@ -339,15 +335,15 @@ int cma_buf_create(size_t size, s64 index, size_t align, bool pinnable)
 		ret = cma_buf_backend_alloc(buf, align);
 	if (ret)
 		goto err_free;
-	ret = cma_buf_from_region(buf);
+	ret = cma_buf_area_check(area, buf);
 	if (ret)
 		goto err_backend;
 	ret = cma_buf_check_pinnable(buf);
 	if (ret)
 		goto err_backend;
 	cma_buf_zero(buf);
-	if (cma_buf_region && cma_buf_region->cache != CMA_BUF_CACHED) {
-		ret = cma_buf_set_cache(buf, cma_buf_region->cache);
+	if (area->cache != CMA_BUF_CACHED) {
+		ret = cma_buf_set_cache(buf, area->cache);
 		if (ret)
 			goto err_backend;
 	}
@@ -363,6 +359,8 @@ int cma_buf_create(size_t size, s64 index, size_t align, bool pinnable)
 	if (ret)
 		goto err_put;
 
+	/* The caller's reference; the registry holds the initial one. */
+	get_device(&buf->dev);
 	mutex_lock(&cma_buf_lock);
 	ret = cdev_device_add(&buf->cdev, &buf->dev);
 	if (!ret)
@@ -370,43 +368,58 @@ int cma_buf_create(size_t size, s64 index, size_t align, bool pinnable)
 	mutex_unlock(&cma_buf_lock);
 	if (ret)
 		goto err_put;
-	return id;
+	return buf;
 
 err_put:
 	/* A failed cdev_device_add() may have been seen by an opener: no kfree. */
 	put_device(&buf->dev);
+	put_device(&buf->dev);
 	xa_erase(&cma_buf_registry, id);
-	return ret;
+	return ERR_PTR(ret);
 err_backend:
-	buf->backend->free(buf);
+	area->backend->free(buf);
 err_free:
 	if (pinnable)
 		module_put(THIS_MODULE);
 	mutex_destroy(&buf->lock);
 	kfree(buf);
 err_account:
-	atomic64_sub(size, &cma_buf_bytes_held);
+	cma_buf_unaccount(area, size);
 err_index:
 	xa_erase(&cma_buf_registry, id);
-	return ret;
+	return ERR_PTR(ret);
 }
 
 /**
- * cma_buf_remove() - unpublish a buffer and drop the registry's reference
- * @index:	the N of cma_bufN
+ * cma_buf_create() - allocate a buffer that lives until it is freed
+ * @size:	as for cma_buf_new()
+ * @index:	as for cma_buf_new()
+ * @align:	as for cma_buf_new()
+ * @pinnable:	as for cma_buf_new()
+ * @area:	as for cma_buf_new()
  *
- * Its sysfs directory and /dev node go at once, and so does its mapping for
- * a bound device; open files and mappings keep the memory until they are gone.
- *
- * Return: 0, or -ENOENT if there is no such buffer.
+ * Return: the index, or -errno as cma_buf_new().
  */
-int cma_buf_remove(unsigned int index)
+int cma_buf_create(size_t size, s64 index, size_t align, bool pinnable,
+		   struct cma_buf_area *area)
+{
+	struct cma_buf *buf = cma_buf_new(size, index, align, pinnable, area, false);
+	unsigned int id;
+
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	id = buf->index;
+	put_device(&buf->dev);
+	return id;
+}
+
+static int cma_buf_unpublish(unsigned int index, struct cma_buf *only)
 {
 	struct cma_buf *buf;
 
 	mutex_lock(&cma_buf_lock);
 	buf = xa_load(&cma_buf_registry, index);
-	if (!buf) {
+	if (!buf || (only && buf != only)) {
 		mutex_unlock(&cma_buf_lock);
 		return -ENOENT;
 	}
@@ -420,6 +433,32 @@ int cma_buf_remove(unsigned int index)
 	cma_buf_unbind(buf);
 	put_device(&buf->dev);
 	return 0;
+}
+
+/**
+ * cma_buf_remove() - unpublish a buffer and drop the registry's reference
+ * @index:	the N of cma_bufN
+ *
+ * Its sysfs directory and /dev node go at once, and so does its mapping for
+ * a bound device; open files and mappings keep the memory until they are gone.
+ *
+ * Return: 0, or -ENOENT if there is no such buffer.
+ */
+int cma_buf_remove(unsigned int index)
+{
+	return cma_buf_unpublish(index, NULL);
+}
+
+/**
+ * cma_buf_remove_buf() - unpublish this buffer, if it still is published
+ * @buf:	the buffer; the caller holds a reference
+ *
+ * For the owner of an fd-owned buffer, whose index may have been freed
+ * and given to another buffer since.
+ */
+void cma_buf_remove_buf(struct cma_buf *buf)
+{
+	cma_buf_unpublish(buf->index, buf);
 }
 
 static const struct cma_buf_backend *cma_buf_pick_backend(const char *name)
@@ -450,52 +489,50 @@ static int __init cma_buf_init(void)
 		return PTR_ERR(cma_buf_backend);
 
 	/*
-	 * The device the DMA API allocates for, and later syncs against: a
-	 * "cma-buf" device-tree node's, else one of our own. Ours has no
-	 * firmware description, so on architectures with non-coherent DMA
-	 * (arm64) the sync calls do real cache maintenance for it.
+	 * The devices the DMA API allocates for, and later syncs against: a
+	 * "cma-buf" device-tree node's for its region, one of our own for the
+	 * kernel's areas. Ours has no firmware description, so on
+	 * architectures with non-coherent DMA (arm64) the sync calls do real
+	 * cache maintenance for it.
 	 */
 	ret = cma_buf_of_register();
 	if (ret)
 		return ret;
-	if (cma_buf_region) {
-		cma_buf_dma_dev = cma_buf_region->dev;
-	} else {
-		cma_buf_pdev = platform_device_register_simple(KBUILD_MODNAME, PLATFORM_DEVID_NONE,
-							       NULL, 0);
-		if (IS_ERR(cma_buf_pdev)) {
-			ret = PTR_ERR(cma_buf_pdev);
-			goto err_of;
-		}
-		cma_buf_dma_dev = &cma_buf_pdev->dev;
+	cma_buf_pdev = platform_device_register_simple(KBUILD_MODNAME, PLATFORM_DEVID_NONE, NULL, 0);
+	if (IS_ERR(cma_buf_pdev)) {
+		ret = PTR_ERR(cma_buf_pdev);
+		goto err_of;
 	}
-	ret = dma_coerce_mask_and_coherent(cma_buf_dma_dev, DMA_BIT_MASK(64));
+	ret = dma_coerce_mask_and_coherent(&cma_buf_pdev->dev, DMA_BIT_MASK(64));
 	if (ret)
 		goto err_pdev;
-	ret = cma_buf_backend->init(cma_buf_dma_dev);
+	ret = cma_buf_areas_init(cma_buf_backend, &cma_buf_pdev->dev, cma_buf_of_regions());
 	if (ret)
 		goto err_pdev;
-	dev_info(cma_buf_dma_dev, "buffers from %s, DMA %s\n",
-		 cma_buf_region ? cma_buf_region->name : "the default area",
-		 dev_is_dma_coherent(cma_buf_dma_dev) ? "coherent" :
-		 "non-coherent: sync calls maintain the CPU caches");
 
 	ret = cma_buf_bind_init();
 	if (ret)
-		goto err_pdev;
+		goto err_areas;
 	ret = alloc_chrdev_region(&cma_buf_devt, 0, CMA_BUF_MINORS, KBUILD_MODNAME);
 	if (ret)
 		goto err_bind;
 	ret = class_register(&cma_buf_class);
 	if (ret)
 		goto err_chrdev;
+	ret = cma_buf_control_init();
+	if (ret)
+		goto err_class;
 	cma_buf_fault_init();
 	return 0;
 
+err_class:
+	class_unregister(&cma_buf_class);
 err_chrdev:
 	unregister_chrdev_region(cma_buf_devt, CMA_BUF_MINORS);
 err_bind:
 	cma_buf_bind_exit();
+err_areas:
+	cma_buf_areas_exit();
 err_pdev:
 	platform_device_unregister(cma_buf_pdev);
 err_of:
@@ -509,9 +546,11 @@ static void __exit cma_buf_exit(void)
 	unsigned long index;
 
 	cma_buf_fault_exit();
+	cma_buf_control_exit();
 	/*
-	 * No file is open (each pins the module) and no pinnable buffer is
-	 * left (each pins it too, parked or not): each buffer goes now.
+	 * No file is open (each pins the module, the owners of fd-owned
+	 * buffers too) and no pinnable buffer is left (each pins it too,
+	 * parked or not): each buffer goes now.
 	 */
 	xa_for_each(&cma_buf_registry, index, buf)
 		cma_buf_remove(index);
@@ -519,6 +558,7 @@ static void __exit cma_buf_exit(void)
 	class_unregister(&cma_buf_class);
 	unregister_chrdev_region(cma_buf_devt, CMA_BUF_MINORS);
 	cma_buf_bind_exit();
+	cma_buf_areas_exit();
 	platform_device_unregister(cma_buf_pdev);
 	cma_buf_of_unregister();
 }

@@ -171,9 +171,40 @@ static inline bool cma_buf_pat_enabled(void)
 #else
 #include <linux/dma-contiguous.h>
 #endif
-static inline struct cma *cma_buf_dev_cma_area(struct device *dev)
+/* The default area: that of a device without one of its own. */
+static inline struct cma *cma_buf_default_cma(void)
 {
-	return dev_get_cma_area(dev);
+	return dev_get_cma_area(NULL);
+}
+
+/*
+ * 7.2 exports dma_contiguous_get_area_by_idx(): every area reserved for
+ * DMA, the default one and each reusable shared-dma-pool of the device
+ * tree (not the per-node ones). Before it, a module knows the default area.
+ */
+static inline struct cma *cma_buf_cma_area_by_idx(unsigned int idx)
+{
+#ifdef CMA_BUF_HAVE_CMA_AREA_BY_IDX
+	return dma_contiguous_get_area_by_idx(idx);
+#else
+	return idx ? NULL : cma_buf_default_cma();
+#endif
+}
+#else
+/* Without the CMA API only the dma backend exists, which needs none of these. */
+static inline struct cma *cma_buf_default_cma(void)
+{
+	return NULL;
+}
+
+static inline struct cma *cma_buf_cma_area_by_idx(unsigned int idx)
+{
+	return NULL;
+}
+
+static inline const char *cma_buf_cma_name(const struct cma *cma)
+{
+	return "cma";
 }
 #endif
 

@@ -27,11 +27,15 @@ static long cma_buf_ioctl_get_info(struct cma_buf *buf, void __user *arg)
 		.index = buf->index,
 		.size = buf->size,
 		.cache = READ_ONCE(buf->cache),
+		.node = page_to_nid(buf->pages),
+		.flags = CMA_BUF_INFO_NODE_VALID,
 	};
 
-	strscpy(info.origin, buf->origin, sizeof(info.origin));
+	strscpy(info.origin, buf->area->name, sizeof(info.origin));
 	if (buf->pinnable)
 		info.flags |= CMA_BUF_INFO_PINNABLE;
+	if (buf->fd_owned)
+		info.flags |= CMA_BUF_INFO_FD_OWNED;
 	/* Physical addresses are privileged, as in sysfs. */
 	if (capable(CAP_SYS_ADMIN)) {
 		info.phys_addr = page_to_phys(buf->pages);

@@ -32,6 +32,20 @@ static int cma_buf_release_file(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/*
+ * The owner's file of an fd-owned buffer (control.c) is gone: every
+ * descriptor of it closed, every mapping made through it unmapped. The
+ * buffer goes as if freed, unless it was already.
+ */
+static int cma_buf_release_owner(struct inode *inode, struct file *file)
+{
+	struct cma_buf *buf = file->private_data;
+
+	cma_buf_remove_buf(buf);
+	put_device(&buf->dev);
+	return 0;
+}
+
 /* The node's mmap(), or what its mmap_prepare() calls (compat.h). */
 int cma_buf_mmap(struct file *file, struct cma_buf_map_target *t)
 {
@@ -91,15 +105,25 @@ static loff_t cma_buf_llseek(struct file *file, loff_t offset, int whence)
 	return fixed_size_llseek(file, offset, whence, buf->size);
 }
 
+/* What a buffer's files do, whoever made them. */
+#define CMA_BUF_FILE_OPS						\
+	.owner = THIS_MODULE,						\
+	CMA_BUF_FOPS_MMAP						\
+	.get_unmapped_area = cma_buf_get_unmapped_area,			\
+	.read_iter = cma_buf_read_iter,					\
+	.write_iter = cma_buf_write_iter,				\
+	.llseek = cma_buf_llseek,					\
+	.unlocked_ioctl = cma_buf_ioctl,				\
+	.compat_ioctl = compat_ptr_ioctl
+
 const struct file_operations cma_buf_fops = {
-	.owner = THIS_MODULE,
+	CMA_BUF_FILE_OPS,
 	.open = cma_buf_open,
 	.release = cma_buf_release_file,
-	CMA_BUF_FOPS_MMAP
-	.get_unmapped_area = cma_buf_get_unmapped_area,
-	.read_iter = cma_buf_read_iter,
-	.write_iter = cma_buf_write_iter,
-	.llseek = cma_buf_llseek,
-	.unlocked_ioctl = cma_buf_ioctl,
-	.compat_ioctl = compat_ptr_ioctl,
+};
+
+/* Not opened: made with the buffer by CMA_BUF_IOC_ALLOC, holding its reference. */
+const struct file_operations cma_buf_owner_fops = {
+	CMA_BUF_FILE_OPS,
+	.release = cma_buf_release_owner,
 };

@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * cma_buf device-tree binding: a node compatible with "cma-buf" whose
+ * cma_buf device-tree binding: each node compatible with "cma-buf" whose
  * memory-region is a reusable shared-dma-pool gives the module a CMA region
- * of its own. While such a node is bound, every buffer comes from that
- * region (or the allocation fails), shows the region's node name as its
- * origin, starts in the node's cache-mode and counts against its max-bytes.
- * See Documentation/devicetree/bindings/misc/cma-buf.yaml.
+ * of its own, an area (area.c) named after the reserved-memory node. A
+ * buffer from it comes from that region (or the allocation fails), starts in
+ * the node's cache-mode and counts against its max-bytes. The first bound
+ * node's region is the default area. A node that does not bind is reported;
+ * the others still work. See Documentation/devicetree/bindings/misc/cma-buf.yaml.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/device.h>
+#include <linux/dma-mapping.h>
 #include <linux/module.h>
 #include <linux/of.h>
 #include <linux/of_reserved_mem.h>
@@ -18,15 +20,16 @@
 
 #include "cma_buf.h"
 
-struct cma_buf_region *cma_buf_region;
+/* In the order the nodes bound. */
+static LIST_HEAD(cma_buf_of_regions_list);
 
 /* At unbind, which is only at module unload (no unbind through sysfs). */
 static void cma_buf_of_release(void *data)
 {
-	struct device *dev = data;
+	struct cma_buf_region *region = data;
 
-	of_reserved_mem_device_release(dev);
-	cma_buf_region = NULL;
+	list_del(&region->list);
+	of_reserved_mem_device_release(region->dev);
 }
 
 static int cma_buf_of_probe(struct platform_device *pdev)
@@ -38,11 +41,6 @@ static int cma_buf_of_probe(struct platform_device *pdev)
 	const char *mode;
 	int ret;
 
-	if (cma_buf_region) {
-		dev_err(dev, "only one cma-buf node is used, %s already is\n",
-			dev_name(cma_buf_region->dev));
-		return -EBUSY;
-	}
 	region = devm_kzalloc(dev, sizeof(*region), GFP_KERNEL);
 	if (!region)
 		return -ENOMEM;
@@ -88,19 +86,22 @@ static int cma_buf_of_probe(struct platform_device *pdev)
 		return ret;
 	}
 #ifdef CONFIG_DMA_CMA
-	ret = dev->cma_area ? 0 : -EINVAL;
-#else
-	ret = -EINVAL;
+	region->cma = dev->cma_area;
 #endif
-	if (ret) {
+	if (!region->cma) {
 		dev_err(dev, "memory-region %s is not a reusable shared-dma-pool (CMA)\n",
 			region->name);
 		of_reserved_mem_device_release(dev);
+		return -EINVAL;
+	}
+	ret = dma_coerce_mask_and_coherent(dev, DMA_BIT_MASK(64));
+	if (ret) {
+		of_reserved_mem_device_release(dev);
 		return ret;
 	}
-	cma_buf_region = region;
+	list_add_tail(&region->list, &cma_buf_of_regions_list);
 	/* No .remove: its signature changed in 6.11; a devm action did not. */
-	return devm_add_action_or_reset(dev, cma_buf_of_release, dev);
+	return devm_add_action_or_reset(dev, cma_buf_of_release, region);
 }
 
 static const struct of_device_id cma_buf_of_match[] = {
@@ -123,28 +124,47 @@ static struct platform_driver cma_buf_of_driver = {
 };
 
 /**
- * cma_buf_of_register() - bind to a "cma-buf" device-tree node, if any
+ * cma_buf_of_register() - bind to every "cma-buf" device-tree node
  *
- * Return: 0 (cma_buf_region is set if a node was bound), or -errno.
+ * A node that does not bind is reported and left out. If there are nodes
+ * but none binds, the module does not load: buffers meant for a region
+ * must not quietly come from the default area.
+ *
+ * Return: 0 (cma_buf_of_regions() lists the bound nodes' regions), or -errno.
  */
 int cma_buf_of_register(void)
 {
 	struct device_node *np;
+	unsigned int failed = 0;
 	int ret;
 
 	ret = platform_driver_register(&cma_buf_of_driver);
-	if (ret || cma_buf_region)
+	if (ret)
 		return ret;
-	/* A node that is there but did not bind must not mean the default area. */
 	for_each_compatible_node(np, NULL, "cma-buf") {
-		if (of_device_is_available(np)) {
-			pr_err("%pOF did not bind (see above); not loading\n", np);
-			of_node_put(np);
-			platform_driver_unregister(&cma_buf_of_driver);
-			return -ENODEV;
+		struct cma_buf_region *region;
+		bool bound = false;
+
+		if (!of_device_is_available(np))
+			continue;
+		list_for_each_entry(region, &cma_buf_of_regions_list, list)
+			bound |= region->dev->of_node == np;
+		if (!bound) {
+			pr_err("%pOF did not bind (see above); its region is not used\n", np);
+			failed++;
 		}
 	}
+	if (failed && list_empty(&cma_buf_of_regions_list)) {
+		pr_err("no cma-buf node bound; not loading\n");
+		platform_driver_unregister(&cma_buf_of_driver);
+		return -ENODEV;
+	}
 	return 0;
+}
+
+struct list_head *cma_buf_of_regions(void)
+{
+	return &cma_buf_of_regions_list;
 }
 
 void cma_buf_of_unregister(void)

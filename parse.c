@@ -11,7 +11,10 @@
 #include <linux/errno.h>
 #include <linux/kernel.h>
 #include <linux/limits.h>
+#include <linux/numa.h>
 #include <linux/string.h>
+
+#include <uapi/linux/cma_buf.h>
 
 #include "parse.h"
 
@@ -163,13 +166,91 @@ static bool cma_buf_token_has_prefix(const struct cma_buf_token *tok, const char
 }
 
 /**
+ * cma_buf_check_area_name() - is this a name an area may have?
+ * @s:		the name, not NUL terminated
+ * @len:	its length
+ *
+ * Return: 0, or -EINVAL: empty, longer than CMA_BUF_AREA_NAME_MAX - 1, or
+ * with a byte that is not printable or is a '/' (CMA names its sysfs and
+ * debugfs directories after areas).
+ */
+int cma_buf_check_area_name(const char *s, size_t len)
+{
+	size_t i;
+
+	if (!len || len >= CMA_BUF_AREA_NAME_MAX)
+		return -EINVAL;
+	for (i = 0; i < len; i++)
+		if (!isgraph(s[i]) || s[i] == '/')
+			return -EINVAL;
+	return 0;
+}
+
+/**
+ * cma_buf_check_node() - is this a node number the kernel could have?
+ * @node:	the number
+ *
+ * Return: 0, or -EINVAL for a negative one or one beyond MAX_NUMNODES.
+ * Whether an area is on it is for later (ENOENT).
+ */
+int cma_buf_check_node(s64 node)
+{
+	return node >= 0 && node < MAX_NUMNODES ? 0 : -EINVAL;
+}
+
+static int cma_buf_parse_alloc_option(const struct cma_buf_token *t, struct cma_buf_alloc_req *req)
+{
+	struct cma_buf_token v;
+	u64 n;
+	int ret;
+
+	if (t->len == 8 && !memcmp(t->s, "pinnable", 8)) {
+		if (req->pinnable)
+			return -EINVAL;
+		req->pinnable = true;
+		return 0;
+	}
+	if (cma_buf_token_has_prefix(t, "align=")) {
+		v = (struct cma_buf_token){ .s = t->s + 6, .len = t->len - 6 };
+		if (req->align)
+			return -EINVAL;
+		ret = cma_buf_parse_size(&v, &req->align);
+		if (ret)
+			return ret;
+		return req->align && !(req->align & (req->align - 1)) ? 0 : -EINVAL;
+	}
+	if (cma_buf_token_has_prefix(t, "area=")) {
+		v = (struct cma_buf_token){ .s = t->s + 5, .len = t->len - 5 };
+		if (req->area.len || req->node != NUMA_NO_NODE)
+			return -EINVAL;
+		ret = cma_buf_check_area_name(v.s, v.len);
+		if (!ret)
+			req->area = v;
+		return ret;
+	}
+	if (cma_buf_token_has_prefix(t, "node=")) {
+		if (req->area.len || req->node != NUMA_NO_NODE)
+			return -EINVAL;
+		ret = cma_buf_parse_digits(t->s + 5, t->len - 5, 10, &n);
+		if (!ret)
+			ret = cma_buf_check_node(n > S64_MAX ? -1 : n);
+		if (!ret)
+			req->node = n;
+		return ret;
+	}
+	return -ENOENT;		/* not an option: maybe the index */
+}
+
+/**
  * cma_buf_parse_alloc() - parse a write to the alloc file
- * @buf:	"SIZE [INDEX] [align=ALIGN] [pinnable]", all but SIZE in any order
+ * @buf:	"SIZE [INDEX] [align=ALIGN] [pinnable] [area=NAME | node=N]",
+ *		all but SIZE in any order
  * @count:	length of @buf
  * @req:	what was asked for
  *
  * Return: 0, or -EINVAL for a zero size, a zero or non power of two
- * alignment, a repeated or unknown token, or a malformed number.
+ * alignment, a malformed area name or node number, area= with node=, a
+ * repeated or unknown token, or a malformed number.
  */
 int cma_buf_parse_alloc(const char *buf, size_t count, struct cma_buf_alloc_req *req)
 {
@@ -187,34 +268,24 @@ int cma_buf_parse_alloc(const char *buf, size_t count, struct cma_buf_alloc_req 
 	req->align = 0;
 	req->index = -1;
 	req->pinnable = false;
+	req->area.s = NULL;
+	req->area.len = 0;
+	req->node = NUMA_NO_NODE;
 	for (i = 1; i < n; i++) {
-		if (tok[i].len == 8 && !memcmp(tok[i].s, "pinnable", 8)) {
-			if (req->pinnable)
-				return -EINVAL;
-			req->pinnable = true;
-		} else if (cma_buf_token_has_prefix(&tok[i], "align=")) {
-			struct cma_buf_token a = {
-				.s = tok[i].s + 6,
-				.len = tok[i].len - 6,
-			};
+		unsigned int index;
 
-			if (req->align)
-				return -EINVAL;
-			ret = cma_buf_parse_size(&a, &req->align);
+		ret = cma_buf_parse_alloc_option(&tok[i], req);
+		if (ret != -ENOENT) {
 			if (ret)
 				return ret;
-			if (!req->align || (req->align & (req->align - 1)))
-				return -EINVAL;
-		} else {
-			unsigned int index;
-
-			if (req->index >= 0)
-				return -EINVAL;
-			ret = cma_buf_parse_index(&tok[i], &index);
-			if (ret)
-				return ret;
-			req->index = index;
+			continue;
 		}
+		if (req->index >= 0)
+			return -EINVAL;
+		ret = cma_buf_parse_index(&tok[i], &index);
+		if (ret)
+			return ret;
+		req->index = index;
 	}
 	return 0;
 }

@@ -8,7 +8,7 @@
 
 #include <linux/types.h>
 
-#define CMA_BUF_MAX_TOKENS	4
+#define CMA_BUF_MAX_TOKENS	6
 
 struct cma_buf_token {
 	const char *s;
@@ -20,6 +20,8 @@ struct cma_buf_alloc_req {
 	u64 align;		/* 0 when not given */
 	s64 index;		/* -1 when not given */
 	bool pinnable;		/* "pinnable" given: struct-page mappings */
+	struct cma_buf_token area;	/* area=NAME; len 0 when not given */
+	int node;		/* node=N; NUMA_NO_NODE when not given */
 };
 
 /* Same numbering as CMA_BUF_SYNC_* in the uapi header. */
@@ -38,6 +40,8 @@ struct cma_buf_sync_req {
 int cma_buf_split(const char *buf, size_t count, struct cma_buf_token *tok, int max);
 int cma_buf_parse_size(const struct cma_buf_token *tok, u64 *out);
 int cma_buf_parse_index(const struct cma_buf_token *tok, unsigned int *out);
+int cma_buf_check_area_name(const char *s, size_t len);
+int cma_buf_check_node(s64 node);
 int cma_buf_parse_alloc(const char *buf, size_t count, struct cma_buf_alloc_req *req);
 int cma_buf_parse_free(const char *buf, size_t count, unsigned int *index);
 int cma_buf_parse_sync(const char *buf, size_t count, struct cma_buf_sync_req *req);

@@ -5,6 +5,7 @@
  */
 #include <kunit/test.h>
 #include <linux/module.h>
+#include <linux/numa.h>
 #include <linux/sizes.h>
 
 #include "parse.c"
@@ -100,6 +101,15 @@ static void parse_alloc_reads_size_index_align_and_pinnable(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, req.pinnable);
 	KUNIT_EXPECT_EQ(test, 7LL, req.index);
 	KUNIT_EXPECT_EQ(test, (u64)SZ_64K, req.align);
+	KUNIT_EXPECT_EQ(test, 0, (int)req.area.len);
+	KUNIT_EXPECT_EQ(test, NUMA_NO_NODE, req.node);
+	KUNIT_ASSERT_EQ(test, 0, parse_alloc_str("1M area=cmabuf@50000000 2 pinnable align=4K", &req));
+	KUNIT_EXPECT_EQ(test, 15, (int)req.area.len);
+	KUNIT_EXPECT_EQ(test, 0, memcmp(req.area.s, "cmabuf@50000000", 15));
+	KUNIT_EXPECT_EQ(test, 2LL, req.index);
+	KUNIT_ASSERT_EQ(test, 0, parse_alloc_str("1M node=0\n", &req));
+	KUNIT_EXPECT_EQ(test, 0, req.node);
+	KUNIT_EXPECT_EQ(test, 0, (int)req.area.len);
 }
 
 static void parse_alloc_refuses_hostile_input(struct kunit *test)
@@ -110,6 +120,10 @@ static void parse_alloc_refuses_hostile_input(struct kunit *test)
 		"4M\n4M\n", "4M ALIGN=4K", "align=4K 4M", "4M 1 align=4K x",
 		"4M pinnable pinnable", "4M Pinnable", "4M pinnablex", "4M pinnabl", "pinnable 4M",
 		"4M 1 align=4K pinnable x", "4M pinnable=1",
+		"4M area=", "4M area=a/b", "4M area=x area=x", "4M area=x node=0", "4M node=0 area=x",
+		"4M node=", "4M node=-1", "4M node=0x1", "4M node=1x", "4M node=99999999999",
+		"4M node=0 node=0", "4M AREA=x", "4M area=\x01", "4M 1 align=4K pinnable area=x x",
+		"4M area=0123456789012345678901234567890123456789012345678901234567890123",
 	};
 	struct cma_buf_alloc_req req;
 	int i;

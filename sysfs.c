@@ -33,6 +33,7 @@ static ssize_t alloc_store(CMA_BUF_CLASS_CONST struct class *class,
 			   const char *buf, size_t count)
 {
 	struct cma_buf_alloc_req req;
+	struct cma_buf_area *area;
 	size_t size, align;
 	int ret;
 
@@ -48,11 +49,16 @@ static ssize_t alloc_store(CMA_BUF_CLASS_CONST struct class *class,
 	}
 	size = PAGE_ALIGN((size_t)req.size);
 	align = req.align ? max_t(size_t, req.align, PAGE_SIZE) : 0;
+	area = cma_buf_area_find(req.area.len ? req.area.s : NULL, req.area.len, req.node);
+	if (IS_ERR(area)) {
+		ret = PTR_ERR(area);
+		goto bad_input;
+	}
 
 	/* Keep the module from unloading under a half-made buffer. */
 	if (!try_module_get(THIS_MODULE))
 		return -ENODEV;
-	ret = cma_buf_create(size, req.index, align, req.pinnable);
+	ret = cma_buf_create(size, req.index, align, req.pinnable, area);
 	module_put(THIS_MODULE);
 	return ret < 0 ? ret : count;
 
@@ -85,6 +91,13 @@ static ssize_t free_store(CMA_BUF_CLASS_CONST struct class *class,
 }
 static CLASS_ATTR_WO(free);
 
+static ssize_t areas_show(CMA_BUF_CLASS_CONST struct class *class,
+			  CMA_BUF_CLASS_ATTR_CONST struct class_attribute *attr, char *buf)
+{
+	return cma_buf_areas_show(buf);
+}
+static CLASS_ATTR_RO(areas);
+
 static ssize_t backend_show(CMA_BUF_CLASS_CONST struct class *class,
 			    CMA_BUF_CLASS_ATTR_CONST struct class_attribute *attr, char *buf)
 {
@@ -103,6 +116,7 @@ static CLASS_ATTR_RO(parked);
 static struct attribute *cma_buf_class_attrs[] = {
 	&class_attr_alloc.attr,
 	&class_attr_free.attr,
+	&class_attr_areas.attr,
 	&class_attr_backend.attr,
 	&class_attr_parked.attr,
 	NULL,
@@ -127,9 +141,21 @@ static DEVICE_ATTR_RO(size);
 
 static ssize_t origin_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%s\n", to_cma_buf(dev)->origin);
+	return sysfs_emit(buf, "%s\n", to_cma_buf(dev)->area->name);
 }
 static DEVICE_ATTR_RO(origin);
+
+static ssize_t node_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", page_to_nid(to_cma_buf(dev)->pages));
+}
+static DEVICE_ATTR_RO(node);
+
+static ssize_t owner_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", to_cma_buf(dev)->fd_owned ? "fd" : "sysfs");
+}
+static DEVICE_ATTR_RO(owner);
 
 /*
  * Who still maps the buffer, before it is freed or its mode changed: each
@@ -240,6 +266,8 @@ static struct attribute *cma_buf_dev_attrs[] = {
 	&dev_attr_phys_addr.attr,
 	&dev_attr_size.attr,
 	&dev_attr_origin.attr,
+	&dev_attr_node.attr,
+	&dev_attr_owner.attr,
 	&dev_attr_cache.attr,
 	&dev_attr_mappings.attr,
 	&dev_attr_pinnable.attr,

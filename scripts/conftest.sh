@@ -18,6 +18,8 @@ header_has() { grep -qE "$2" "$src/include/$1" 2>/dev/null; }
 if exported cma_alloc && exported cma_release && exported dev_get_cma_area; then
 	have CMA_API
 	exported cma_get_name && have CMA_GET_NAME
+	# 7.2: every reserved CMA area, by index
+	exported dma_contiguous_get_area_by_idx && have CMA_AREA_BY_IDX
 fi
 # 6.3, "mm: introduce vma->vm_flags wrapper functions"
 header_has linux/mm.h 'static inline void vm_flags_set\(' && have VM_FLAGS_SET
