@@ -8,13 +8,15 @@
 #          [--tests DIR] [--extra DIR] [--log FILE] [--timeout S] [--mem MB]
 #          [--append ARGS] [--name NAME] [--add FILE]... [--dtb FILE]
 #          [--dumpdtb FILE] [--machine M] [--device SPEC]... [--disk IMAGE]
-#          [--cmd CMD]
+#          [--numa N] [--cmd CMD]
 # --add copies a file into /tests. --machine picks the x86_64 board (pc, the
 # default, or q35); --device adds a QEMU device (for example
 # "edu,dma_mask=0xffffffffffffffff"), in order, after the board's own.
 # --disk gives an ext4 root image (tests/debian-root.sh) as a virtio disk in
 # snapshot mode: the command (or shell) then runs chrooted in it, the guest's
-# writes to it vanish with the VM. Without --cmd the guest gives an
+# writes to it vanish with the VM. --numa splits memory and CPUs evenly
+# into N NUMA nodes, the two CPUs on the first two (x86_64: ACPI SRAT;
+# arm64: the device tree). Without --cmd the guest gives an
 # interactive shell on this terminal. --arch arm64 boots QEMU's "virt" board
 # (TCG); there --dtb boots with that device tree instead of QEMU's own, and
 # --dumpdtb writes QEMU's own tree for exactly this machine and exits.
@@ -26,7 +28,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 ARCH=x86_64 KERNEL= MODULE= MODPARAMS= TESTS= EXTRA= LOG= TIMEOUT=600 MEM=1024
-APPEND= CMD= NAME=vm KNAME=test ADD=() DTB= DUMPDTB= MACHINE_X86=pc DEVICES=() DISK=
+APPEND= CMD= NAME=vm KNAME=test ADD=() DTB= DUMPDTB= MACHINE_X86=pc DEVICES=() DISK= NUMA=1
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) KERNEL=$2 ;;
@@ -48,6 +50,7 @@ while [ $# -gt 0 ]; do
 	--machine) MACHINE_X86=$2 ;;
 	--device) DEVICES+=("$2") ;;
 	--disk) DISK=$2 ;;
+	--numa) NUMA=$2 ;;
 	*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift 2
@@ -125,6 +128,15 @@ QEMU+=(-m "$MEM" -display none -no-reboot -kernel "$KERNEL" -initrd "$WORK/initr
 [ -z "$DTB" ] || QEMU+=(-dtb "$DTB")
 for d in "${DEVICES[@]}"; do QEMU+=(-device "$d"); done
 [ -z "$DISK" ] || QEMU+=(-drive "file=$DISK,format=raw,if=virtio,snapshot=on")
+if [ "$NUMA" -gt 1 ]; then
+	# One socket per CPU: two cores of one socket on two nodes make the
+	# scheduler warn that their shared cache spans nodes.
+	QEMU+=(-smp 2,sockets=2,cores=1,threads=1)
+	for ((i = 0; i < NUMA; i++)); do
+		QEMU+=(-object "memory-backend-ram,id=numa$i,size=$((MEM / NUMA))M"
+			-numa "node,nodeid=$i,memdev=numa$i$([ $i -lt 2 ] && echo ",cpus=$i")")
+	done
+fi
 
 # The command's output port, after the console UART.
 case "$ARCH" in
