@@ -8,12 +8,15 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cmabuf.h"
@@ -272,49 +275,272 @@ static void progress_done(struct progress *p, bool ok)
 	fputc('\n', stderr);
 }
 
-/* alloc */
+/* alloc, run */
+
+/* What alloc and run ask for besides the size. */
+struct alloc_opts {
+	const char *align_s, *area, *node_s;
+	bool pinnable;
+	uint64_t align;
+	int node;
+};
+
+/* SIZE and the options alloc and run share; 0 or EXIT_USAGE after a message. */
+static int check_alloc_opts(const char *size_s, uint64_t *size, struct alloc_opts *o)
+{
+	uint64_t v;
+	int ret;
+
+	ret = parse_size_arg("size", size_s, size, true);
+	if (ret)
+		return ret;
+	if (o->align_s) {
+		ret = parse_size_arg("alignment", o->align_s, &o->align, true);
+		if (ret)
+			return ret;
+		if (o->align & (o->align - 1))
+			return usage_error("alignment '%s' is not a power of two", o->align_s);
+	}
+	o->node = CMABUF_NODE_ANY;
+	if (o->area && o->node_s)
+		return usage_error("--area and --node exclude each other");
+	if (o->area && (!o->area[0] || strlen(o->area) >= CMABUF_AREA_NAME_MAX ||
+			strpbrk(o->area, "/ \t\n")))
+		return usage_error("invalid area name '%s' (1 to %d bytes, no '/' or blank; "
+				   "'cmabuf areas' lists them)", o->area, CMABUF_AREA_NAME_MAX - 1);
+	if (o->node_s) {
+		if (!o->node_s[0] || strspn(o->node_s, "0123456789") != strlen(o->node_s) ||
+		    cmabuf_parse_u64(o->node_s, &v) || v > INT_MAX)
+			return usage_error("invalid node '%s' (a decimal number)", o->node_s);
+		o->node = v;
+	}
+	return 0;
+}
+
+/* A failed allocation; a missing area is told as such, not as a file. */
+static int alloc_fail(const char *size_s, const struct alloc_opts *o, int err)
+{
+	char what[128];
+
+	snprintf(what, sizeof(what), "%s %s", current->name, size_s);
+	/* Not the control node missing: the module said so. */
+	if (err == -ENOENT && !strcmp(cmabuf_error_path(), "/dev/cma_buf") &&
+	    access("/dev/cma_buf", F_OK))
+		return op_fail(what, err);
+	if (err == -ENOENT && o->area)
+		return fail_msg(what, "no CMA area '%s' ('cmabuf areas' lists them)", o->area);
+	if (err == -ENOENT && o->node != CMABUF_NODE_ANY)
+		return fail_msg(what, "no CMA area on node %d ('cmabuf areas' lists them)",
+				o->node);
+	return op_fail(what, err);
+}
 
 static int cmd_alloc(int argc, char **argv)
 {
-	const char *align_s = NULL, *index_s = NULL;
-	bool pinnable = false;
+	const char *index_s = NULL;
+	struct alloc_opts o = { 0 };
 	struct option_spec opts[] = {
-		{ "align", &align_s, NULL },
+		{ "align", &o.align_s, NULL },
 		{ "index", &index_s, NULL },
-		{ "pinnable", NULL, &pinnable },
+		{ "pinnable", NULL, &o.pinnable },
+		{ "area", &o.area, NULL },
+		{ "node", &o.node_s, NULL },
 		{ NULL, NULL, NULL },
 	};
-	uint64_t size, align = 0;
 	unsigned int index;
 	struct cmabuf *buf;
-	char what[128];
+	uint64_t size;
 	char *pos[1];
 	int npos, ret;
 
 	ret = parse_args(argc, argv, opts, pos, 1, 1, &npos);
 	if (ret)
 		return ret;
-	ret = parse_size_arg("size", pos[0], &size, true);
+	ret = check_alloc_opts(pos[0], &size, &o);
 	if (ret)
 		return ret;
-	if (align_s) {
-		ret = parse_size_arg("alignment", align_s, &align, true);
-		if (ret)
-			return ret;
-		if (align & (align - 1))
-			return usage_error("alignment '%s' is not a power of two", align_s);
-	}
 	if (index_s && cmabuf_parse_name(index_s, &index))
 		return usage_error("invalid index '%s' (a decimal number)", index_s);
 
-	ret = cmabuf_alloc_flags(size, align, index_s ? (long)index : CMABUF_INDEX_ANY,
-				 pinnable ? CMABUF_ALLOC_PINNABLE : 0, &buf);
-	if (ret) {
-		snprintf(what, sizeof(what), "alloc %s", pos[0]);
-		return op_fail(what, ret);
-	}
+	ret = cmabuf_alloc_at(size, o.align, index_s ? (long)index : CMABUF_INDEX_ANY,
+			      o.pinnable ? CMABUF_ALLOC_PINNABLE : 0, o.area, o.node, &buf);
+	if (ret)
+		return alloc_fail(pos[0], &o, ret);
 	printf("%s\n", cmabuf_name(buf));
 	cmabuf_close(buf);
+	return 0;
+}
+
+/*
+ * run: COMMAND with a buffer that belongs to it. The buffer's descriptor is
+ * this process's and, inherited, COMMAND's; the module frees the buffer
+ * when both (and whatever COMMAND passed it on to) have closed it.
+ */
+static int cmd_run(int argc, char **argv)
+{
+	struct alloc_opts o = { 0 };
+	struct option_spec opts[] = {
+		{ "align", &o.align_s, NULL },
+		{ "pinnable", NULL, &o.pinnable },
+		{ "area", &o.area, NULL },
+		{ "node", &o.node_s, NULL },
+		{ NULL, NULL, NULL },
+	};
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
+	char fd_s[16], size_env[24];
+	struct cmabuf *buf;
+	uint64_t size;
+	int npos, ret, dash, fd, status;
+	char *pos[1];
+	pid_t pid;
+
+	/* Everything after the first "--" is COMMAND's, options included. */
+	for (dash = 1; dash < argc && strcmp(argv[dash], "--"); dash++) {
+		if (!strcmp(argv[dash], "--help") || !strcmp(argv[dash], "-h")) {
+			print_help(current);
+			return -1;
+		}
+	}
+	if (dash + 1 >= argc)
+		return usage_error("missing '-- COMMAND'");
+	ret = parse_args(dash, argv, opts, pos, 1, 1, &npos);
+	if (ret)
+		return ret;
+	ret = check_alloc_opts(pos[0], &size, &o);
+	if (ret)
+		return ret;
+
+	ret = cmabuf_alloc_owned(size, o.align, o.pinnable ? CMABUF_ALLOC_PINNABLE : 0, o.area,
+				 o.node, &buf);
+	if (ret)
+		return alloc_fail(pos[0], &o, ret);
+	fd = cmabuf_fd(buf);
+	snprintf(fd_s, sizeof(fd_s), "%d", fd);
+	snprintf(size_env, sizeof(size_env), "%llu", (unsigned long long)cmabuf_size(buf));
+	/* As system(3): the terminal's ^C and ^\ are for COMMAND, we wait for it. */
+	sigaction(SIGINT, &ign, &old_int);
+	sigaction(SIGQUIT, &ign, &old_quit);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGQUIT, &old_quit, NULL);
+		if (fcntl(fd, F_SETFD, 0) || setenv("CMABUF_FD", fd_s, 1) ||
+		    setenv("CMABUF_NAME", cmabuf_name(buf), 1) ||
+		    setenv("CMABUF_SIZE", size_env, 1)) {
+			fprintf(stderr, "%s: run: %s\n", prog, strerror(errno));
+			_exit(EXIT_FAIL);
+		}
+		execvp(argv[dash + 1], argv + dash + 1);
+		status = errno;
+		fprintf(stderr, "%s: run: %s: %s\n", prog, argv[dash + 1], strerror(status));
+		_exit(status == ENOENT ? 127 : 126);
+	}
+	if (pid < 0) {
+		ret = buf_fail("run", buf, -errno);
+	} else {
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		/* Its status, as a shell gives it: 128 + N for signal N. */
+		ret = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	}
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGQUIT, &old_quit, NULL);
+	cmabuf_close(buf);
+	return ret;
+}
+
+/* areas */
+
+/* A byte count for the table: "-" when unknown. */
+static void format_known(bool known, uint64_t v, char *out, size_t len)
+{
+	if (known)
+		format_size(v, out, len);
+	else
+		snprintf(out, len, "-");
+}
+
+static void print_json_area(const struct cmabuf_area *a)
+{
+	char s[160];
+
+	json_string(s, sizeof(s), a->name);
+	printf("  {\"name\": %s, \"default\": %s, ", s,
+	       a->flags & CMABUF_AREA_DEFAULT ? "true" : "false");
+	if (a->flags & CMABUF_AREA_HAS_BASE)
+		printf("\"base\": \"0x%016llx\", ", (unsigned long long)a->base);
+	else
+		printf("\"base\": null, ");
+	if (a->flags & CMABUF_AREA_HAS_SIZE)
+		printf("\"size\": %llu, ", (unsigned long long)a->size);
+	else
+		printf("\"size\": null, ");
+	if (a->flags & CMABUF_AREA_HAS_FREE)
+		printf("\"free\": %llu, ", (unsigned long long)a->free);
+	else
+		printf("\"free\": null, ");
+	if (a->node >= 0)
+		printf("\"node\": %d, ", a->node);
+	else
+		printf("\"node\": null, ");
+	printf("\"held\": %llu}", (unsigned long long)a->held);
+}
+
+static int cmd_areas(int argc, char **argv)
+{
+	bool json = false;
+	struct option_spec opts[] = {
+		{ "json", NULL, &json },
+		{ NULL, NULL, NULL },
+	};
+	struct cmabuf_area *areas;
+	int npos, ret, wname = 4;
+	size_t n, i;
+
+	ret = parse_args(argc, argv, opts, NULL, 0, 0, &npos);
+	if (ret)
+		return ret;
+	ret = cmabuf_areas(&areas, &n);
+	if (ret == -ENOTSUP)
+		return fail_msg("areas", "the cma_buf module does not list its areas (it "
+				"predates %s)", cmabuf_error_path());
+	if (ret)
+		return op_fail("areas", ret);
+	if (json) {
+		printf("[");
+		for (i = 0; i < n; i++) {
+			printf(i ? ",\n" : "\n");
+			print_json_area(&areas[i]);
+		}
+		printf(n ? "\n]\n" : "]\n");
+		cmabuf_areas_free(areas);
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		if ((int)strlen(areas[i].name) > wname)
+			wname = strlen(areas[i].name);
+	printf("%-*s  %-18s  %6s  %6s  %4s  %6s  %s\n", wname, "NAME", "BASE", "SIZE", "FREE",
+	       "NODE", "HELD", "DEFAULT");
+	for (i = 0; i < n; i++) {
+		const struct cmabuf_area *a = &areas[i];
+		char base[24], size[24], free_s[24], node[16], held[24];
+
+		if (a->flags & CMABUF_AREA_HAS_BASE)
+			snprintf(base, sizeof(base), "0x%016llx", (unsigned long long)a->base);
+		else
+			snprintf(base, sizeof(base), "-");
+		format_known(a->flags & CMABUF_AREA_HAS_SIZE, a->size, size, sizeof(size));
+		format_known(a->flags & CMABUF_AREA_HAS_FREE, a->free, free_s, sizeof(free_s));
+		if (a->node >= 0)
+			snprintf(node, sizeof(node), "%d", a->node);
+		else
+			snprintf(node, sizeof(node), "-");
+		format_size(a->held, held, sizeof(held));
+		printf("%-*s  %-18s  %6s  %6s  %4s  %6s  %s\n", wname, a->name, base, size, free_s,
+		       node, held, a->flags & CMABUF_AREA_DEFAULT ? "yes" : "no");
+	}
+	cmabuf_areas_free(areas);
 	return 0;
 }
 
@@ -349,6 +575,20 @@ static int cmd_free(int argc, char **argv)
 
 /* list, info */
 
+static const char *owner_name(int owner)
+{
+	return owner == CMABUF_OWNER_FD ? "fd" : owner == CMABUF_OWNER_SYSFS ? "sysfs" : "-";
+}
+
+/* The node for people: "-" when the module does not publish it. */
+static void format_node(const struct cmabuf_info *in, char *out, size_t len)
+{
+	if (in->node >= 0)
+		snprintf(out, len, "%d", in->node);
+	else
+		snprintf(out, len, "-");
+}
+
 static void print_json_info(const struct cmabuf_info *in, const char *indent)
 {
 	char s[256];
@@ -365,6 +605,14 @@ static void print_json_info(const struct cmabuf_info *in, const char *indent)
 		printf("\"phys_addr\": \"0x%016llx\", ", (unsigned long long)in->phys_addr);
 	json_string(s, sizeof(s), in->origin);
 	printf("\"origin\": %s, ", s);
+	if (in->node >= 0)
+		printf("\"node\": %d, ", in->node);
+	else
+		printf("\"node\": null, ");
+	if (in->owner)
+		printf("\"owner\": \"%s\", ", owner_name(in->owner));
+	else
+		printf("\"owner\": null, ");
 	if (in->cache[0]) {
 		json_string(s, sizeof(s), in->cache);
 		printf("\"cache\": %s, ", s);
@@ -425,10 +673,10 @@ static int cmd_list(int argc, char **argv)
 		if ((int)strlen(maps) > wmaps)
 			wmaps = strlen(maps);
 	}
-	printf("%-*s  %6s  %-18s  %-*s  %-*s  %*s\n", wname, "NAME", "SIZE", "PHYS_ADDR",
-	       worigin, "ORIGIN", wcache, "CACHE", wmaps, "MAPS");
+	printf("%-*s  %6s  %-18s  %-*s  %4s  %-5s  %-*s  %*s\n", wname, "NAME", "SIZE",
+	       "PHYS_ADDR", worigin, "ORIGIN", "NODE", "OWNER", wcache, "CACHE", wmaps, "MAPS");
 	for (i = 0; i < n; i++) {
-		char size[24], phys[24];
+		char size[24], phys[24], node[16];
 
 		format_size(infos[i].size, size, sizeof(size));
 		if (infos[i].phys_err)
@@ -437,8 +685,9 @@ static int cmd_list(int argc, char **argv)
 			snprintf(phys, sizeof(phys), "0x%016llx",
 				 (unsigned long long)infos[i].phys_addr);
 		format_mappings(&infos[i], maps, sizeof(maps));
-		printf("%-*s  %6s  %-18s  %-*s  %-*s  %*s\n", wname, infos[i].name, size, phys,
-		       worigin, infos[i].origin, wcache,
+		format_node(&infos[i], node, sizeof(node));
+		printf("%-*s  %6s  %-18s  %-*s  %4s  %-5s  %-*s  %*s\n", wname, infos[i].name, size,
+		       phys, worigin, infos[i].origin, node, owner_name(infos[i].owner), wcache,
 		       infos[i].cache[0] ? infos[i].cache : "-", wmaps, maps);
 	}
 	cmabuf_list_free(infos);
@@ -496,6 +745,10 @@ static int cmd_info(int argc, char **argv)
 		else
 			printf("phys_addr: 0x%016llx\n", (unsigned long long)in.phys_addr);
 		printf("origin:    %s\n", in.origin);
+		if (in.node >= 0)
+			printf("node:      %d\n", in.node);
+		if (in.owner)
+			printf("owner:     %s\n", owner_name(in.owner));
 		if (in.cache[0])
 			printf("cache:     %s\n", in.cache);
 		if (in.mappings >= 0)
@@ -848,25 +1101,43 @@ out:
 static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
-	{ "alloc", cmd_alloc, "alloc SIZE [--align A] [--index N] [--pinnable]",
+	{ "alloc", cmd_alloc,
+	  "alloc SIZE [--align A] [--index N] [--pinnable] [--area NAME | --node N]",
 	  "Allocate a physically contiguous buffer of SIZE bytes (rounded up to whole\n"
 	  "pages) and print its name. SIZE and A are decimal or 0x hex, optionally\n"
 	  "followed by K, M or G (either case); A is a power of two. Without --index\n"
 	  "the lowest free index is taken. --pinnable maps it with struct pages, so\n"
 	  "O_DIRECT, vmsplice and io_uring reads work on its mappings (4 KiB page\n"
-	  "table entries only). Needs root.\n" },
+	  "table entries only). --area takes it from the CMA area NAME, --node from\n"
+	  "the first area on NUMA node N ('cmabuf areas' lists them); else from the\n"
+	  "default area. The buffer stays until 'cmabuf free'. Needs root.\n" },
+	{ "run", cmd_run,
+	  "run SIZE [--align A] [--pinnable] [--area NAME | --node N] -- COMMAND [ARG...]",
+	  "Allocate a buffer owned by a file descriptor and run COMMAND with that\n"
+	  "descriptor inherited: CMABUF_FD is its number, CMABUF_NAME the buffer's\n"
+	  "name (cma_bufN), CMABUF_SIZE its size. The module frees the buffer when\n"
+	  "COMMAND and cmabuf have closed it and nothing maps it, however they end\n"
+	  "(even killed). The exit status is COMMAND's (128 + N when killed by\n"
+	  "signal N; 127 when it is not found, 126 when it cannot run). Options as\n"
+	  "for alloc. Needs root or access to /dev/cma_buf.\n" },
 	{ "free", cmd_free, "free NAME...",
 	  "Free the named buffers. Mappings and open files keep the memory until they\n"
 	  "go. NAME is cma_bufN, N or /dev/cma_bufN. Needs root.\n" },
 	{ "list", cmd_list, "list [--json]",
 	  "List all buffers: name, size, physical address (root only, else -), origin\n"
-	  "(CMA area or dma), cache mode (- when the module has none) and MAPS, the\n"
-	  "number of user-space mappings of the buffer in all processes now (- when\n"
-	  "the module does not count them).\n" },
+	  "(CMA area or dma), NUMA node, owner (sysfs: until freed; fd: also freed\n"
+	  "with its file descriptor), cache mode and MAPS, the number of user-space\n"
+	  "mappings of the buffer in all processes now (- for what the module does\n"
+	  "not publish).\n" },
+	{ "areas", cmd_areas, "areas [--json]",
+	  "List the CMA areas buffers can come from: name, physical base, size, the\n"
+	  "bytes the kernel has free in it, NUMA node, the bytes cma_buf buffers hold\n"
+	  "in it, and whether it is the default one (- for what neither the module\n"
+	  "nor /sys/kernel/mm/cma tells).\n" },
 	{ "info", cmd_info, "info NAME [--json]",
-	  "Show everything known about one buffer, the number of its user-space\n"
-	  "mappings in all processes included (left out, or null in JSON, when the\n"
-	  "module does not count them).\n" },
+	  "Show everything known about one buffer, its node, owner and the number of\n"
+	  "its user-space mappings in all processes included (left out, or null in\n"
+	  "JSON, when the module does not publish them).\n" },
 	{ "bind", cmd_bind, "bind NAME DEVICE",
 	  "Map the buffer for DEVICE's DMA and print the address DEVICE must be\n"
 	  "given (dma_addr). DEVICE is a PCI address as in /sys/bus/pci/devices\n"

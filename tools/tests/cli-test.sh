@@ -54,13 +54,26 @@ cache_of() { if [ -f "$SYS/$1/cache" ]; then cat "$SYS/$1/cache"; else echo -; f
 cache_json() { if [ -f "$SYS/$1/cache" ]; then echo "\"$(cat "$SYS/$1/cache")\""; else echo null; fi; }
 maps_of() { if [ -f "$SYS/$1/mappings" ]; then cat "$SYS/$1/mappings"; else echo -; fi; }
 maps_json() { if [ -f "$SYS/$1/mappings" ]; then cat "$SYS/$1/mappings"; else echo null; fi; }
+node_of() { if [ -f "$SYS/$1/node" ]; then cat "$SYS/$1/node"; else echo -; fi; }
+node_json() { if [ -f "$SYS/$1/node" ]; then cat "$SYS/$1/node"; else echo null; fi; }
+owner_of() { if [ -f "$SYS/$1/owner" ]; then cat "$SYS/$1/owner"; else echo -; fi; }
+owner_json() { if [ -f "$SYS/$1/owner" ]; then echo "\"$(cat "$SYS/$1/owner")\""; else echo null; fi; }
 json_of() { # json_of NAME [PHYS [MAPS]]: the object cmabuf prints for NAME
 	i=${1#cma_buf}
 	if [ $# -ge 2 ]; then phys=$2; else phys="\"$(attr "$1" phys_addr)\""; fi
 	if [ $# -ge 3 ]; then maps=$3; else maps=$(maps_json "$1"); fi
-	printf '{"name": "%s", "index": %s, "device": "/dev/%s", "dev": "%s", "size": %s, "phys_addr": %s, "origin": "%s", "cache": %s, "mappings": %s}' \
+	printf '{"name": "%s", "index": %s, "device": "/dev/%s", "dev": "%s", "size": %s, "phys_addr": %s, "origin": "%s", "node": %s, "owner": %s, "cache": %s, "mappings": %s}' \
 		"$1" "$i" "$1" "$(attr "$1" dev)" "$(attr "$1" size)" "$phys" \
-		"$(attr "$1" origin)" "$(cache_json "$1")" "$maps"
+		"$(attr "$1" origin)" "$(node_json "$1")" "$(owner_json "$1")" "$(cache_json "$1")" "$maps"
+}
+# gone NAME: wait until the buffer has left sysfs (5 s at most)
+gone() {
+	w=0
+	while [ -e "$SYS/$1" ]; do
+		[ $w -lt 50 ] || return 1
+		sleep 0.1
+		w=$((w + 1))
+	done
 }
 # maps_become NAME N: wait until the module counts N mappings of NAME (20 s at most)
 maps_become() {
@@ -72,6 +85,8 @@ maps_become() {
 	done
 }
 NOBODY="runas 65534 65534"
+ALLOC_USAGE="usage: cmabuf alloc SIZE [--align A] [--index N] [--pinnable] [--area NAME | --node N]
+Try 'cmabuf alloc --help'."
 DEV_HINT="is for root only unless a udev rule gives the 'cmabuf' group access (see cmabuf(1)); run as root or join that group"
 SYS_HINT="cmabuf: hint: the cma_buf sysfs control files and phys_addr are for root only; run as root (e.g. with sudo)"
 
@@ -88,11 +103,11 @@ expect "unknown command" 2 "" "cmabuf: unknown command 'frob'
 Try 'cmabuf --help'."
 run cmabuf alloc --help
 check "alloc --help: usage on stdout, status 0" '[ "$rc" = 0 ] && [ ! -s "$T/err" ] &&
-	[ "$(head -n 1 "$T/out")" = "usage: cmabuf alloc SIZE [--align A] [--index N] [--pinnable]" ]'
+	[ "$(head -n 1 "$T/out")" = "usage: cmabuf alloc SIZE [--align A] [--index N] [--pinnable] [--area NAME | --node N]" ]'
 run cmabuf help dump
 check "help dump: the dump usage" '[ "$rc" = 0 ] &&
 	[ "$(head -n 1 "$T/out")" = "usage: cmabuf dump NAME [--offset O] [--length L]" ]'
-for c in alloc free list info fill verify dump load save; do
+for c in alloc run free list areas info fill verify dump load save; do
 	run cmabuf $c --help
 	[ "$rc" = 0 ] && grep -q "^usage: cmabuf $c" "$T/out" || break
 done
@@ -101,7 +116,7 @@ check "every subcommand has --help" '[ "$rc" = 0 ]'
 # Empty
 
 run cmabuf list
-expect "list with no buffers" 0 "NAME    SIZE  PHYS_ADDR           ORIGIN  CACHE  MAPS" ""
+expect "list with no buffers" 0 "NAME    SIZE  PHYS_ADDR           ORIGIN  NODE  OWNER  CACHE  MAPS" ""
 run cmabuf list --json
 expect "list --json with no buffers" 0 "[]" ""
 
@@ -124,40 +139,31 @@ expect "alloc --index of a taken index: EEXIST" 1 "" \
 	"cmabuf: alloc 4K: /sys/class/cma_buf/alloc: File exists"
 run cmabuf alloc 4x
 expect "alloc: bad size" 2 "" "cmabuf: alloc: invalid size '4x' (bytes: decimal or 0x hex, optionally followed by K, M or G)
-usage: cmabuf alloc SIZE [--align A] [--index N] [--pinnable]
-Try 'cmabuf alloc --help'."
+$ALLOC_USAGE"
 run cmabuf alloc 0
 expect "alloc: zero size" 2 "" "cmabuf: alloc: size must not be zero
-usage: cmabuf alloc SIZE [--align A] [--index N] [--pinnable]
-Try 'cmabuf alloc --help'."
+$ALLOC_USAGE"
 run cmabuf alloc 18446744073709551616
 expect "alloc: size beyond 64 bits" 2 "" "cmabuf: alloc: size '18446744073709551616' is too large
-usage: cmabuf alloc SIZE [--align A] [--index N] [--pinnable]
-Try 'cmabuf alloc --help'."
+$ALLOC_USAGE"
 run cmabuf alloc 4K --align 3K
 expect "alloc: alignment not a power of two" 2 "" "cmabuf: alloc: alignment '3K' is not a power of two
-usage: cmabuf alloc SIZE [--align A] [--index N] [--pinnable]
-Try 'cmabuf alloc --help'."
+$ALLOC_USAGE"
 run cmabuf alloc 4K --index -1
 expect "alloc: bad index" 2 "" "cmabuf: alloc: invalid index '-1' (a decimal number)
-usage: cmabuf alloc SIZE [--align A] [--index N] [--pinnable]
-Try 'cmabuf alloc --help'."
+$ALLOC_USAGE"
 run cmabuf alloc
 expect "alloc: missing size" 2 "" "cmabuf: alloc: missing argument
-usage: cmabuf alloc SIZE [--align A] [--index N] [--pinnable]
-Try 'cmabuf alloc --help'."
+$ALLOC_USAGE"
 run cmabuf alloc 4K 8K
 expect "alloc: extra argument" 2 "" "cmabuf: alloc: unexpected argument '8K'
-usage: cmabuf alloc SIZE [--align A] [--index N] [--pinnable]
-Try 'cmabuf alloc --help'."
+$ALLOC_USAGE"
 run cmabuf alloc 4K --frob
 expect "alloc: unknown option" 2 "" "cmabuf: alloc: unknown option '--frob'
-usage: cmabuf alloc SIZE [--align A] [--index N] [--pinnable]
-Try 'cmabuf alloc --help'."
+$ALLOC_USAGE"
 run cmabuf alloc 4K --align
 expect "alloc: option without its value" 2 "" "cmabuf: alloc: option '--align' needs a value
-usage: cmabuf alloc SIZE [--align A] [--index N] [--pinnable]
-Try 'cmabuf alloc --help'."
+$ALLOC_USAGE"
 run cmabuf alloc 4G
 check "alloc 4G: fails with status 1 and names the alloc file" '[ "$rc" = 1 ] &&
 	grep -q "^cmabuf: alloc 4G: /sys/class/cma_buf/alloc: " "$T/err"'
@@ -200,11 +206,11 @@ check "a plain buffer's pinnable attribute reads 0" '[ "$(attr cma_buf0 pinnable
 ow=$(for b in 0 1 7; do attr cma_buf$b origin; done | awk '{ if (length($0) > w) w = length($0) } END { print (w > 6 ? w : 6) }')
 cw=$(for b in 0 1 7; do cache_of cma_buf$b; done | awk '{ if (length($0) > w) w = length($0) } END { print (w > 5 ? w : 5) }')
 row() { # row NAME SIZE PHYS [MAPS]
-	printf "%-8s  %6s  %-18s  %-${ow}s  %-${cw}s  %4s\n" "$1" "$2" "$3" "$(attr "$1" origin)" \
-		"$(cache_of "$1")" "${4:-$(maps_of "$1")}"
+	printf "%-8s  %6s  %-18s  %-${ow}s  %4s  %-5s  %-${cw}s  %4s\n" "$1" "$2" "$3" "$(attr "$1" origin)" \
+		"$(node_of "$1")" "$(owner_of "$1")" "$(cache_of "$1")" "${4:-$(maps_of "$1")}"
 }
 table() { # table PHYS0 PHYS1 PHYS7 [MAPS0]
-	printf "%-8s  %6s  %-18s  %-${ow}s  %-${cw}s  %4s\n" NAME SIZE PHYS_ADDR ORIGIN CACHE MAPS
+	printf "%-8s  %6s  %-18s  %-${ow}s  %4s  %-5s  %-${cw}s  %4s\n" NAME SIZE PHYS_ADDR ORIGIN NODE OWNER CACHE MAPS
 	row cma_buf0 64K "$1" "$4"
 	row cma_buf1 12K "$2"
 	row cma_buf7 1M "$3"
@@ -222,6 +228,10 @@ device:    /dev/cma_buf0 ($(attr cma_buf0 dev))
 size:      65536 (64K)
 phys_addr: $(attr cma_buf0 phys_addr)
 origin:    $(attr cma_buf0 origin)"
+[ -f $SYS/cma_buf0/node ] && info0="$info0
+node:      $(attr cma_buf0 node)"
+[ -f $SYS/cma_buf0/owner ] && info0="$info0
+owner:     $(attr cma_buf0 owner)"
 [ -f $SYS/cma_buf0/cache ] && info0="$info0
 cache:     $(attr cma_buf0 cache)"
 [ -f $SYS/cma_buf0/mappings ] && info0="$info0
@@ -424,7 +434,89 @@ expect "free: missing name" 2 "" "cmabuf: free: missing argument
 usage: cmabuf free NAME...
 Try 'cmabuf free --help'."
 run cmabuf list
-expect "list is empty again" 0 "NAME    SIZE  PHYS_ADDR           ORIGIN  CACHE  MAPS" ""
+expect "list is empty again" 0 "NAME    SIZE  PHYS_ADDR           ORIGIN  NODE  OWNER  CACHE  MAPS" ""
+
+# areas, alloc --area and --node, run (buffers owned by a descriptor)
+
+if [ -f $SYS/areas ]; then
+	def=$(head -n 1 $SYS/areas | cut -d' ' -f1)
+	run cmabuf areas
+	check "areas: a header and one row per line of the areas file, in its order" '[ "$rc" = 0 ] &&
+		[ ! -s "$T/err" ] && [ "$(head -n 1 "$T/out" | tr -s " ")" = "NAME BASE SIZE FREE NODE HELD DEFAULT" ] &&
+		[ "$(sed 1d "$T/out" | awk "{ print \$1 }")" = "$(cut -d" " -f1 $SYS/areas)" ]'
+	check "areas: the first is the default, no other" '[ "$(sed -n 2p "$T/out" | awk "{ print \$NF }")" = yes ] &&
+		[ "$(sed 1,2d "$T/out" | awk "{ print \$NF }" | grep -vc "^no$")" = 0 ]'
+	run cmabuf alloc 64K --area "$def"
+	expect "alloc --area $def (the default area)" 0 "cma_buf0" ""
+	check "its origin is $def, its owner sysfs" '[ "$(attr cma_buf0 origin)" = "$def" ] &&
+		[ "$(attr cma_buf0 owner)" = sysfs ]'
+	held=$(awk -v a="$def" '$1 == a { print $5 }' $SYS/areas)
+	run cmabuf areas --json
+	check "areas --json: $def is the default and holds $held bytes, the buffer's among them" \
+		'[ "$rc" = 0 ] && [ "$held" -ge 65536 ] &&
+		grep -q "^  {\"name\": \"$def\", \"default\": true, .*\"held\": $held}" "$T/out"'
+	run cmabuf alloc 4K --area nosuch-area
+	expect "alloc --area of an area the module lacks: ENOENT, told as such" 1 "" \
+		"cmabuf: alloc 4K: no CMA area 'nosuch-area' ('cmabuf areas' lists them)"
+	run cmabuf alloc 4K --node 1000000
+	expect "alloc --node beyond MAX_NUMNODES: the module's EINVAL" 1 "" \
+		"cmabuf: alloc 4K: /sys/class/cma_buf/alloc: Invalid argument"
+	node=$(attr cma_buf0 node)
+	first=$(awk -v n="$node" '$4 == n { print $1; exit }' $SYS/areas)
+	if [ -n "$first" ]; then
+		run cmabuf alloc 64K --node "$node"
+		expect "alloc --node $node" 0 "cma_buf1" ""
+		check "its pages are on node $node, from the first area there ($first)" \
+			'[ "$(attr cma_buf1 node)" = "$node" ] && [ "$(attr cma_buf1 origin)" = "$first" ]'
+		cmabuf free 1
+	else
+		n=$((n + 2))
+		echo "ok $((n - 1)) alloc --node # SKIP no area lists node $node"
+		echo "ok $n its node # SKIP no area lists node $node"
+	fi
+	cmabuf free 0
+
+	run cmabuf run 64K -- sh -c 'echo "$CMABUF_NAME $CMABUF_SIZE $(cat '$SYS'/$CMABUF_NAME/owner)"
+		cmabuf fill "$CMABUF_NAME" 0x5a && cmabuf verify "$CMABUF_NAME" 0x5a'
+	expect "run: COMMAND has its buffer, owned by a descriptor" 0 "cma_buf0 65536 fd
+cma_buf0: 65536 bytes match 0x5a" ""
+	check "run: the buffer is gone once COMMAND and cmabuf are" 'gone cma_buf0'
+	run cmabuf run 8K --pinnable -- sh -c 'cmabuf fill "$CMABUF_NAME" inc
+		eval "dd bs=4096 skip=1 count=1 <&$CMABUF_FD" 2>/dev/null | head -c 3 | hexdump -C'
+	if grep -q "Operation not supported" "$T/err"; then
+		expect "run --pinnable where it cannot be: EOPNOTSUPP" 1 "" \
+			"cmabuf: run 8K: /dev/cma_buf: Operation not supported"
+	else
+		expect "run: COMMAND reads the buffer through CMABUF_FD" 0 \
+			"00000000  00 01 02                                          |...|
+00000003" ""
+	fi
+	check "and that one is gone too" 'gone cma_buf0'
+	run cmabuf run 4K -- sh -c 'exit 7'
+	expect "run: COMMAND's exit status" 7 "" ""
+	run cmabuf run 4K --area nosuch-area -- true
+	expect "run --area of an area the module lacks" 1 "" \
+		"cmabuf: run 4K: no CMA area 'nosuch-area' ('cmabuf areas' lists them)"
+	run $NOBODY cmabuf run 4K -- true
+	expect "run as nobody: EACCES on the control node" 1 "" \
+		"cmabuf: run 4K: /dev/cma_buf: Permission denied
+cmabuf: hint: /dev/cma_buf $DEV_HINT"
+	# cmabuf killed: COMMAND's copy keeps the buffer; COMMAND killed too: gone.
+	cmabuf run 4K -- sh -c 'echo "$CMABUF_NAME $$" >'"$T"'/run.who; exec sleep 60' &
+	runner=$!
+	w=0
+	while [ ! -s "$T/run.who" ] && [ $w -lt 100 ]; do sleep 0.1; w=$((w + 1)); done
+	read -r rname rpid <"$T/run.who"
+	kill -9 "$runner"
+	wait "$runner" 2>/dev/null
+	check "run: cmabuf killed, COMMAND alive: $rname stays" '[ -d "$SYS/$rname" ]'
+	kill -9 "$rpid"
+	check "COMMAND killed too: $rname is gone" 'gone "$rname"'
+	rm -f "$T/run.who"
+else
+	n=$((n + 1))
+	echo "ok $n areas, --area, --node and run # SKIP the module has no areas file"
+fi
 
 # Racing allocations each get their own buffer.
 
