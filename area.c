@@ -26,7 +26,8 @@
 /* In the order "areas" lists them; the first is the default. */
 static LIST_HEAD(cma_buf_areas);
 
-static struct cma_buf_area *cma_buf_area_new(const char *name, const struct cma_buf_backend *backend,
+static struct cma_buf_area *cma_buf_area_new(const char *name,
+					     const struct cma_buf_backend *backend,
 					     struct device *dev)
 {
 	struct cma_buf_area *area = cma_buf_kzalloc_obj(*area, GFP_KERNEL);
@@ -193,9 +194,8 @@ int cma_buf_areas_init(const struct cma_buf_backend *backend, struct device *dev
 		ret = cma_buf_area_add_nodes();
 	if (ret)
 		goto err;
-	if (list_empty(&cma_buf_areas) ||
-	    (backend != &cma_buf_backend_dma && !list_first_entry(&cma_buf_areas, struct cma_buf_area,
-								  list)->cma)) {
+	area = list_first_entry_or_null(&cma_buf_areas, struct cma_buf_area, list);
+	if (!area || (backend != &cma_buf_backend_dma && !area->cma)) {
 		dev_err(dev, "no CMA area: boot with cma=SIZE or declare a shared-dma-pool\n");
 		ret = -ENODEV;
 		goto err;

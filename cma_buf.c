@@ -498,7 +498,8 @@ static int __init cma_buf_init(void)
 	ret = cma_buf_of_register();
 	if (ret)
 		return ret;
-	cma_buf_pdev = platform_device_register_simple(KBUILD_MODNAME, PLATFORM_DEVID_NONE, NULL, 0);
+	cma_buf_pdev = platform_device_register_simple(KBUILD_MODNAME, PLATFORM_DEVID_NONE,
+						       NULL, 0);
 	if (IS_ERR(cma_buf_pdev)) {
 		ret = PTR_ERR(cma_buf_pdev);
 		goto err_of;

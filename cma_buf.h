@@ -15,8 +15,6 @@
 #include <linux/mutex.h>
 #include <linux/types.h>
 
-#include <uapi/linux/cma_buf.h>
-
 #include "compat.h"
 
 struct file;
@@ -137,7 +135,7 @@ static inline void cma_buf_of_unregister(void) { }
  */
 struct cma_buf_area {
 	struct list_head list;
-	char name[CMA_BUF_AREA_NAME_MAX];
+	char name[CMA_MAX_NAME];
 	const struct cma_buf_backend *backend;
 	struct cma *cma;
 	struct device *dev;

@@ -49,7 +49,7 @@ static long cma_buf_control_alloc(struct cma_buf_alloc __user *uarg)
 	struct cma_buf_area *area;
 	struct cma_buf *buf;
 	struct file *file;
-	size_t size;
+	size_t size, align;
 	int fd, i;
 
 	if (copy_from_user(&req, uarg, sizeof(req)))
@@ -66,12 +66,13 @@ static long cma_buf_control_alloc(struct cma_buf_alloc __user *uarg)
 	if (IS_ERR(area))
 		return PTR_ERR(area);
 	size = PAGE_ALIGN((size_t)req.size);
+	align = req.align ? max_t(size_t, req.align, PAGE_SIZE) : 0;
 
 	fd = get_unused_fd_flags(O_RDWR | (req.flags & CMA_BUF_ALLOC_CLOEXEC ? O_CLOEXEC : 0));
 	if (fd < 0)
 		return fd;
-	buf = cma_buf_new(size, CMA_BUF_INDEX_ANY, req.align ? max_t(size_t, req.align, PAGE_SIZE) : 0,
-			  req.flags & CMA_BUF_ALLOC_PINNABLE, area, true);
+	buf = cma_buf_new(size, CMA_BUF_INDEX_ANY, align, req.flags & CMA_BUF_ALLOC_PINNABLE, area,
+			  true);
 	if (IS_ERR(buf)) {
 		put_unused_fd(fd);
 		return PTR_ERR(buf);
