@@ -346,12 +346,14 @@ TEST_F(cache, get_info_matches_sysfs)
 	EXPECT_EQ(0, info.index);
 	EXPECT_EQ(64 * 1024, info.size);
 	EXPECT_EQ(cb_phys(0), info.phys_addr);
-	EXPECT_EQ(CMA_BUF_INFO_PHYS_VALID, info.flags);
+	EXPECT_EQ(CMA_BUF_INFO_PHYS_VALID | CMA_BUF_INFO_NODE_VALID, info.flags);
+	EXPECT_EQ(cb_attr_ull(0, "node"), (unsigned long long)info.node);
+	EXPECT_EQ(0, info.pad);
 	EXPECT_EQ(CMA_BUF_CACHED, info.cache);
 	ASSERT_LT(0, cb_attr(0, "origin", origin, sizeof(origin)));
 	origin[strcspn(origin, "\n")] = 0;
 	EXPECT_STREQ(origin, info.origin);
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 3; i++)
 		EXPECT_EQ(0, info.reserved[i]);
 	ASSERT_EQ(0, set_cache(0, "writecombine"));
 	ASSERT_EQ(0, ioctl(self->fd, CMA_BUF_IOC_GET_INFO, &info));
@@ -372,7 +374,7 @@ TEST_F(cache, get_info_hides_phys_addr_without_cap_sys_admin)
 			_exit(10);
 		if (ioctl(self->fd, CMA_BUF_IOC_GET_INFO, &info))
 			_exit(11);
-		_exit(info.phys_addr == 0 && info.flags == 0 && info.size == 65536 ? 0 : 12);
+		_exit(info.phys_addr == 0 && info.flags == CMA_BUF_INFO_NODE_VALID && info.size == 65536 ? 0 : 12);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_EQ(0, WEXITSTATUS(status));
