@@ -198,6 +198,7 @@ vm_leg() { # vm_leg NAME KERNEL PARAMS TESTS...   VM_ARCH=arm64 for the arm64 VM
 	for p in ${VM_DEVICES:-}; do extra+=(--device "$p"); done
 	[ -z "${VM_MACHINE:-}" ] || extra+=(--machine "$VM_MACHINE")
 	[ -z "${VM_APPEND:-}" ] || extra+=(--append "$VM_APPEND")
+	[ -z "${VM_NUMA:-}" ] || extra+=(--numa "$VM_NUMA")
 	"$TOP/tests/vm/run.sh" --arch "$arch" --kernel "$image" --kname "$(guest_kname "$kname")" --module "$ko" \
 		--add "$importer" "${extra[@]}" \
 		--modparams "${passes[0]}" --tests "$tests" --name "check-$leg" --log "$log" \
@@ -244,7 +245,7 @@ pass_name() {
 # chains overlap: 16 minutes of VM time in about 10. Their folders do not
 # meet: modules, importers and VMs are per kernel and arch, test programs are
 # built (under a lock) before either starts.
-SUITE="kunit basic backend cache dmabuf huge pin access abi lifetime"
+SUITE="kunit basic backend cache dmabuf huge pin access abi lifetime owned areas"
 # QEMU's edu device, which does real DMA, on the x86-64 debug kernels' PCI
 # bus, and vivid built into them: their suites run there only (they would
 # skip everywhere else), in the first pass (backend=cma) only: what they test,
@@ -260,7 +261,7 @@ IOMMU_DEVICES="intel-iommu,intremap=off pcie-root-port,id=rp1,slot=1 $EDU,bus=rp
 # checks, both backends. Its other suites run on Debian's own 6.12 (below)
 # and under the 7.x debug kernel: a third full pass cost minutes of the
 # cached budget and found nothing those two do not.
-SUITE_612="kunit abi lifetime huge pin"
+SUITE_612="kunit abi lifetime huge pin owned areas"
 
 # Debian 12's own python3, numpy and fio in the guest (tests/debian-root.sh),
 # against the 7.x debug kernel: the cmabuf Python package as make install
@@ -353,6 +354,10 @@ chain=$!
 
 VM_DEVICES=$EDU VM_EXTRA=$CLI_DIR VM_EXTRA_CMD=/extra/cli-test.sh \
 	VM_FIRST_PASS_SUITES=$DEVICE_SUITES vm_leg 7 test-7 "backend=cma|backend=dma" $SUITE
+# Two NUMA nodes, each with a CMA area of its own (numa_cma=): buffers by
+# node, proven by the memory block their address is in and by the node's
+# CMA use, with both backends (the per-node areas are the DMA API's alone).
+VM_NUMA=2 VM_APPEND="numa_cma=0:32M,1:32M" vm_leg 7-numa test-7 "backend=cma|backend=dma" areas owned
 VM_MACHINE=q35 VM_DEVICES=$IOMMU_DEVICES VM_APPEND=intel_iommu=on VM_GUEST_ENV=CMA_BUF_EDU_UNPLUG=1 \
 	vm_leg 7-iommu test-7 "backend=cma" edu
 
