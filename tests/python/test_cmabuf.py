@@ -10,12 +10,15 @@ import errno
 import gc
 import mmap
 import os
+import signal
 import sys
+import time
 
 import numpy as np
 
 import cmabuf
 
+PAGE = mmap.PAGESIZE
 n = 0
 failed = 0
 
@@ -41,6 +44,31 @@ def devmem(phys, length):
         return os.pread(fd, length, phys)
     finally:
         os.close(fd)
+
+
+def skip(what, reason):
+    global n
+    n += 1
+    print("ok %d %s # SKIP %s" % (n, what, reason), flush=True)
+
+
+def area_used(area):
+    """Pages CMA debugfs counts in use in one area; None without it."""
+    try:
+        with open("/sys/kernel/debug/cma/%s/used" % area) as f:
+            return int(f.read())
+    except FileNotFoundError:
+        return None
+
+
+def gone(name, seconds=5):
+    """Wait for a buffer's sysfs folder to go; whether it went."""
+    end = time.monotonic() + seconds
+    while os.path.exists("/sys/class/cma_buf/" + name):
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def cma_used_pages():
@@ -199,6 +227,144 @@ for b in cmabuf.buffers():
     with open("/sys/class/cma_buf/free", "w") as f:
         f.write(b.name + "\n")
 
+# areas(): the module's areas file, completed by the kernel's counts.
+with open("/sys/class/cma_buf/areas") as f:
+    lines = [line.split(" ") for line in f.read().splitlines()]
+al = cmabuf.areas()
+ok([a.name for a in al] == [line[0] for line in lines] and len(al) >= 1,
+   "areas() lists the areas file's names in its order: %s" % [a.name for a in al])
+ok(al[0].default and not any(a.default for a in al[1:]), "the first area is the default, only it")
+ok(all(a.held == int(line[4]) and a.node == (None if line[3] == "-" else int(line[3])) and
+       a.base == (None if line[1] == "-" else int(line[1], 16))
+       for a, line in zip(al, lines)), "held, node and base as the file has them")
+for a, line in zip(al, lines):
+    total = "/sys/kernel/mm/cma/%s/total_pages" % a.name
+    if line[2] == "-" and os.path.exists(total):
+        with open(total) as f:
+            want = int(f.read()) * PAGE
+        ok(a.size == want, "%s: size %s is the kernel's total_pages (%d bytes)" % (a.name, a.size, want))
+    elif line[2] != "-":
+        ok(a.size == int(line[2]), "%s: size %d as the module has it" % (a.name, a.size))
+    avail = "/sys/kernel/mm/cma/%s/available_pages" % a.name
+    if os.path.exists(avail):
+        ok(a.free is not None and 0 <= a.free <= (a.size or 1 << 62),
+           "%s: free %s bytes from the kernel's available_pages" % (a.name, a.free))
+    else:
+        ok(a.free is None, "%s: free None without available_pages" % a.name)
+default = al[0].name
+
+# area=, node=: origin, node and owner of what comes back.
+held0 = al[0].held
+b = cmabuf.allocate(16 * PAGE, "u1", area=default)
+name = b.name
+ok(b.origin == default and sysfs(name, "origin") == default, "area=%s: origin %s" % (default, b.origin))
+ok(b.owner == "sysfs" and sysfs(name, "owner") == "sysfs", "a plain buffer's owner is sysfs")
+ok(b.node == int(sysfs(name, "node")), "node %s as sysfs has it" % b.node)
+ok(cmabuf.areas()[0].held == held0 + 16 * PAGE, "the default area holds 16 pages more")
+info = [i for i in cmabuf.buffers() if i.name == name][0]
+ok(info.node == b.node and info.owner == "sysfs", "buffers() has node and owner")
+b.freebuffer()
+del b, info
+gc.collect()
+ok(cmabuf.areas()[0].held == held0, "and 16 pages less after the free")
+for owned in (False, True):
+    how = "owned " if owned else ""
+    good, e = raises(errno.ENOENT, lambda: cmabuf.allocate(PAGE, "u1", area="nosuch-area", owned=owned))
+    ok(good and isinstance(e, FileNotFoundError), "%sarea=nosuch-area: ENOENT (%s)" % (how, e))
+    good, e = raises(errno.EINVAL, lambda: cmabuf.allocate(PAGE, "u1", area="a/b", owned=owned))
+    ok(good, "%sarea=a/b: EINVAL (%s)" % (how, e))
+    good, e = raises(errno.EINVAL, lambda: cmabuf.allocate(PAGE, "u1", node=1 << 20, owned=owned))
+    ok(good, "%snode=%d, beyond MAX_NUMNODES: EINVAL (%s)" % (how, 1 << 20, e))
+e = None
+for nid in sorted({a.node for a in al if a.node is not None}):
+    first = [a.name for a in al if a.node == nid][0]
+    with cmabuf.allocate(4 * PAGE, "u1", node=nid) as b:
+        ok(b.node == nid and int(sysfs(b.name, "node")) == nid and b.origin == first,
+           "node=%d: pages on node %d, from %s (%s)" % (nid, b.node, first, b.origin))
+with open("/sys/devices/system/node/possible") as f:
+    possible = set()
+    for part in f.read().strip().split(","):
+        lo, _, hi = part.partition("-")
+        possible.update(range(int(lo), int(hi or lo) + 1))
+bare = sorted(possible - {a.node for a in al})
+if bare:
+    good, e = raises(errno.ENOENT, lambda: cmabuf.allocate(PAGE, "u1", node=bare[0]))
+    ok(good, "node=%d, no area on it: ENOENT (%s)" % (bare[0], e))
+    e = None
+else:
+    skip("a node without an area: ENOENT", "every possible node has an area")
+
+# Owned buffers: the buffer goes with its last array, and with its process.
+o = cmabuf.allocate(64 * PAGE, "u1", owned=True)
+name, origin = o.name, o.origin
+used0 = area_used(origin)
+ok(o.owner == "fd" and sysfs(name, "owner") == "fd", "owned=True: owner fd")
+ok(os.path.exists("/dev/" + name) and o.node == int(sysfs(name, "node")),
+   "an owned buffer is in sysfs and /dev like any other")
+ok(not o.any(), "and starts zeroed")
+o[:] = 0x5a
+phys = int(sysfs(name, "phys_addr"), 0)
+ok(o.physical_address == phys and devmem(phys + 4096, 8) == b"\x5a" * 8,
+   "its data is at its physical address")
+held = [a.held for a in cmabuf.areas() if a.name == origin]
+ok(held and held[0] >= 64 * PAGE, "its area %s holds it (%s bytes)" % (origin, held))
+row = o[4096:4200]
+o.close()
+ok(os.path.exists("/sys/class/cma_buf/" + name),
+   "close() lets go of the descriptor; the mapping of a view keeps the buffer")
+ok(int(row[0]) == 0x5a, "and the view still reads it")
+if used0 is None:
+    skip("CMA used count while a view lives", "no CMA debugfs for area %s" % origin)
+else:
+    ok(area_used(origin) == used0, "CMA still counts its pages (%d used)" % used0)
+del o, row
+gc.collect()
+ok(gone(name), "the last view collected: the owned buffer left sysfs without free")
+ok(not os.path.exists("/dev/" + name), "and /dev")
+if used0 is None:
+    skip("CMA used count after the last view", "no CMA debugfs for area %s" % origin)
+else:
+    ok(area_used(origin) == used0 - 64, "64 pages back to %s (used %d)" % (origin, area_used(origin)))
+
+with cmabuf.allocate(8 * PAGE, "u1", owned=True, area=default) as o:
+    name = o.name
+    ok(o.origin == default and o.owner == "fd", "owned with area=%s" % default)
+    keep = o[:16]
+ok(not os.path.exists("/sys/class/cma_buf/" + name),
+   "leaving the with block frees an owned buffer as any, views alive or not")
+keep[0] = 1
+ok(int(keep[0]) == 1, "the view still works")
+del keep
+gc.collect()
+
+# Killed with its buffer: nothing leaks.
+r, w = os.pipe()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.close(r)
+        mine = cmabuf.allocate(32 * PAGE, "u1", owned=True)
+        mine[:] = 1
+        os.write(w, mine.name.encode())
+        os.close(w)
+        time.sleep(60)
+    finally:
+        os._exit(0)  # never back into the parent's test
+os.close(w)
+name = os.read(r, 64).decode()
+os.close(r)
+ok(name.startswith("cma_buf") and os.path.exists("/sys/class/cma_buf/" + name),
+   "a child's owned buffer %s is there while it lives" % name)
+origin = sysfs(name, "origin") if name.startswith("cma_buf") else "-"
+used_child = area_used(origin)
+os.kill(pid, signal.SIGKILL)
+os.waitpid(pid, 0)
+ok(gone(name), "the child killed: its owned buffer is gone")
+if used_child is None:
+    skip("CMA used count after the kill", "no CMA debugfs for area %s" % origin)
+else:
+    ok(area_used(origin) == used_child - 32, "and its 32 pages are back in %s" % origin)
+
 # Errors for a user who is not root: PermissionError with the errno and the
 # file libcmabuf names; nothing left behind.
 before = len(cmabuf.buffers())
@@ -215,6 +381,21 @@ if pid == 0:
         os._exit(3)
 _, status = os.waitpid(pid, 0)
 ok(os.WEXITSTATUS(status) == 0, "unprivileged allocate: PermissionError EACCES naming alloc (%d)"
+   % os.WEXITSTATUS(status))
+ok(len(cmabuf.buffers()) == before, "and no buffer left behind")
+pid = os.fork()
+if pid == 0:
+    os.setgid(65534)
+    os.setuid(65534)
+    try:
+        cmabuf.allocate(4096, owned=True)
+        os._exit(1)
+    except PermissionError as e:
+        os._exit(0 if e.errno == errno.EACCES and e.filename == "/dev/cma_buf" else 2)
+    except BaseException:
+        os._exit(3)
+_, status = os.waitpid(pid, 0)
+ok(os.WEXITSTATUS(status) == 0, "unprivileged owned allocate: EACCES naming /dev/cma_buf (%d)"
    % os.WEXITSTATUS(status))
 ok(len(cmabuf.buffers()) == before, "and no buffer left behind")
 

@@ -21,19 +21,29 @@ library is the one the C users and the cmabuf CLI use.
 
 Lifetime follows the module's rules: freebuffer() takes the buffer out of
 sysfs at once, but its memory stays mapped while any array or view of it is
-alive, and goes back to CMA when the last one is garbage collected.
+alive, and goes back to CMA when the last one is garbage collected. With
+allocate(..., owned=True) the buffer belongs to a file descriptor of this
+process (CMA_BUF_IOC_ALLOC on /dev/cma_buf): it also goes, without
+freebuffer(), once the last array on it is collected or the process ends,
+killed or not.
+
+ndarray.size stays numpy's element count, deliberately (numpy code relies
+on it); the buffer's bytes are size_bytes.
 """
 
+import collections
 import ctypes
+import errno
 import fcntl
 import mmap
+import operator
 import os
 import struct
 
 import numpy as np
 
-__all__ = ["allocate", "open", "buffers", "CmaBuffer", "BufferInfo",
-           "PAGE_SIZE"]
+__all__ = ["allocate", "open", "buffers", "areas", "CmaBuffer", "BufferInfo",
+           "Area", "PAGE_SIZE"]
 
 PAGE_SIZE = mmap.PAGESIZE
 _builtin_open = open  # the package's own open() comes below
@@ -51,8 +61,19 @@ _SYNC_FMT = "=QQIIQ"            # struct cma_buf_sync
 _EXPORT_FMT = "=QQIiQ"          # struct cma_buf_export
 _IOC_SYNC = _ioc(1, 0x01, struct.calcsize(_SYNC_FMT))
 _IOC_EXPORT_DMABUF = _ioc(3, 0x02, struct.calcsize(_EXPORT_FMT))
+# struct cma_buf_alloc: size, align, flags, node, area[64], index, fd,
+# reserved[4]; on the control node.
+_AREA_NAME_MAX = 64
+_ALLOC_FMT = "=QQIi%dsIi4Q" % _AREA_NAME_MAX
+_IOC_ALLOC = _ioc(3, 0x10, struct.calcsize(_ALLOC_FMT))
+_CONTROL = "/dev/cma_buf"
+_KERNEL_ALLOC_PINNABLE, _KERNEL_ALLOC_CLOEXEC = 1, 2
+_NODE_ANY = -1
 _ALLOC_PINNABLE = 1
 _INDEX_ANY = -1
+_OWNERS = {1: "sysfs", 2: "fd"}    # CMABUF_OWNER_*
+# struct cmabuf_area flags
+_AREA_DEFAULT, _AREA_HAS_BASE, _AREA_HAS_SIZE, _AREA_HAS_FREE = 1, 2, 4, 8
 
 
 class _Info(ctypes.Structure):
@@ -65,7 +86,20 @@ class _Info(ctypes.Structure):
                 ("cache", ctypes.c_char * 16),
                 ("dev_major", ctypes.c_uint),
                 ("dev_minor", ctypes.c_uint),
-                ("mappings", ctypes.c_long)]
+                ("mappings", ctypes.c_long),
+                ("node", ctypes.c_int),
+                ("owner", ctypes.c_int)]
+
+
+class _Area(ctypes.Structure):
+    _fields_ = [("name", ctypes.c_char * _AREA_NAME_MAX),
+                ("flags", ctypes.c_uint),
+                ("node", ctypes.c_int),
+                ("base", ctypes.c_uint64),
+                ("size", ctypes.c_uint64),
+                ("free", ctypes.c_uint64),
+                ("held", ctypes.c_uint64),
+                ("reserved", ctypes.c_uint64 * 4)]
 
 
 def _load():
@@ -73,8 +107,8 @@ def _load():
                       use_errno=True)
     p, c_int, u64 = ctypes.c_void_p, ctypes.c_int, ctypes.c_uint64
     sigs = {
-        "cmabuf_alloc_flags": (c_int, [u64, u64, ctypes.c_long, ctypes.c_uint,
-                                       ctypes.POINTER(p)]),
+        "cmabuf_alloc_at": (c_int, [u64, u64, ctypes.c_long, ctypes.c_uint,
+                                    ctypes.c_char_p, c_int, ctypes.POINTER(p)]),
         "cmabuf_open": (c_int, [ctypes.c_char_p, ctypes.POINTER(p)]),
         "cmabuf_free": (c_int, [p]),
         "cmabuf_close": (None, [p]),
@@ -83,6 +117,9 @@ def _load():
         "cmabuf_list": (c_int, [ctypes.POINTER(ctypes.POINTER(_Info)),
                                 ctypes.POINTER(ctypes.c_size_t)]),
         "cmabuf_list_free": (None, [ctypes.POINTER(_Info)]),
+        "cmabuf_areas": (c_int, [ctypes.POINTER(ctypes.POINTER(_Area)),
+                                 ctypes.POINTER(ctypes.c_size_t)]),
+        "cmabuf_areas_free": (None, [ctypes.POINTER(_Area)]),
         "cmabuf_strerror": (ctypes.c_char_p, [c_int]),
     }
     for name, (res, args) in sigs.items():
@@ -113,7 +150,7 @@ class BufferInfo:
     """One buffer as sysfs describes it (see buffers())."""
 
     __slots__ = ("name", "index", "size", "physical_address", "origin",
-                 "cache", "mappings")
+                 "cache", "mappings", "node", "owner")
 
     def __init__(self, info):
         self.name = info.name.decode()
@@ -124,6 +161,9 @@ class BufferInfo:
         self.origin = info.origin.decode()
         self.cache = info.cache.decode() or None
         self.mappings = info.mappings
+        # None where the module does not publish them.
+        self.node = info.node if info.node >= 0 else None
+        self.owner = _OWNERS.get(info.owner)
 
     def __repr__(self):
         return "BufferInfo(%s, size=%d, origin=%s)" % (self.name, self.size,
@@ -137,14 +177,18 @@ class _Mapping:
     exists, and the mapping goes when the last one does.
     """
 
-    def __init__(self, handle, cache):
+    def __init__(self, handle, cache, owner_fd=-1):
         lib = _libcmabuf()
         self.handle = handle
+        self.owner_fd = -1
+        self.closed = True  # until the node is open: nothing for __del__
         info = _Info()
         _check(lib.cmabuf_info(handle, ctypes.byref(info)))
         self.name = info.name.decode()
         self.size = info.size
         self.origin = info.origin.decode()
+        self.node = info.node if info.node >= 0 else None
+        self.owner = _OWNERS.get(info.owner)
         self._phys = info.phys_addr if info.phys_err == 0 else None
         self._phys_err = info.phys_err
         buf_cache = info.cache.decode() or "cached"
@@ -161,18 +205,23 @@ class _Mapping:
                     raise
                 flags |= os.O_SYNC
         self.cache = cache
-        self.closed = True  # until the node is open: nothing for __del__
-        path = lib.cmabuf_dev_path(handle).decode()
-        self.fd = os.open(path, flags)
+        if owner_fd >= 0 and not flags & os.O_SYNC:
+            # The owner's descriptor is the buffer's, as the node would be.
+            self.fd = owner_fd
+        else:
+            path = lib.cmabuf_dev_path(handle).decode()
+            self.fd = os.open(path, flags)
         try:
             self.mm = mmap.mmap(self.fd, self.size, mmap.MAP_SHARED,
                                 mmap.PROT_READ | mmap.PROT_WRITE)
         except BaseException:
-            os.close(self.fd)
+            if self.fd != owner_fd:
+                os.close(self.fd)
             raise
+        self.owner_fd = owner_fd
         self.freed = False
         self.closed = False
-        self.owned = False
+        self.allocated = False
 
     def _set_cache(self, cache):
         path = "/sys/class/cma_buf/%s/cache" % self.name
@@ -200,8 +249,12 @@ class _Mapping:
             self.freed = True
         if not self.closed:
             lib.cmabuf_close(self.handle)
-            os.close(self.fd)
-            self.fd = -1
+            # The mapping holds the buffer (and an owned one's file) on.
+            if self.fd != self.owner_fd:
+                os.close(self.fd)
+            if self.owner_fd >= 0:
+                os.close(self.owner_fd)
+            self.fd = self.owner_fd = -1
             self.closed = True
 
 
@@ -216,10 +269,10 @@ class _Mapping:
 class CmaBuffer(np.ndarray):
     """A numpy array on a cma_buf buffer.
 
-    Attributes: physical_address (device_address), name, size (bytes of the
-    whole buffer), cache ("cached", "uncached" or "writecombine"), origin.
-    A view (slice) keeps the buffer alive and has the physical address of its
-    own first element.
+    Attributes: physical_address (device_address), name, size_bytes (bytes
+    of the whole buffer; size is numpy's element count), cache ("cached",
+    "uncached" or "writecombine"), origin, node, owner. A view (slice) keeps
+    the buffer alive and has the physical address of its own first element.
     """
 
     def __array_finalize__(self, obj):
@@ -267,6 +320,17 @@ class CmaBuffer(np.ndarray):
     @property
     def origin(self):
         return self._map().origin
+
+    @property
+    def node(self):
+        """NUMA node of the pages; None where the module does not say."""
+        return self._map().node
+
+    @property
+    def owner(self):
+        """"sysfs" (lives until freed) or "fd" (allocate(owned=True): also
+        goes with its last array); None where the module does not say."""
+        return self._map().owner
 
     def _span(self, offset, size):
         if offset is None:
@@ -328,28 +392,37 @@ class CmaBuffer(np.ndarray):
 
     def __exit__(self, *exc):
         m = self._map()
-        if m.owned and not m.freed and not m.closed:
-            self.freebuffer()
+        if m.allocated and not m.freed and not m.closed:
+            try:
+                self.freebuffer()
+            except PermissionError:
+                # An owned buffer of a user who may not write free: it
+                # goes with its descriptor and last array.
+                if m.owner_fd < 0:
+                    raise
+                self.close()
         else:
             self.close()
         return False
 
 
-def _array(handle, shape, dtype, cache, owned):
+def _array(handle, shape, dtype, cache, allocated, owner_fd=-1):
     try:
-        m = _Mapping(handle, cache)
+        m = _Mapping(handle, cache, owner_fd)
     except BaseException:
-        if owned:
+        if allocated and owner_fd < 0:
             _libcmabuf().cmabuf_free(handle)
         _libcmabuf().cmabuf_close(handle)
+        if owner_fd >= 0:
+            os.close(owner_fd)  # and with it the buffer
         raise
-    m.owned = owned
+    m.allocated = allocated
     dtype = np.dtype(dtype)
     if shape is None:
         shape = (m.size // dtype.itemsize,)
     count = int(np.prod(shape, dtype=np.int64))
     if count * dtype.itemsize > m.size:
-        m.release(free=owned)
+        m.release(free=allocated and owner_fd < 0)
         raise ValueError("shape %s of %s needs %d bytes, %s has %d"
                          % (shape, dtype, count * dtype.itemsize, m.name,
                             m.size))
@@ -359,15 +432,64 @@ def _array(handle, shape, dtype, cache, owned):
     return arr
 
 
+def _area_name_ok(name):
+    # As the module checks it: 1 to 63 bytes, graphic (kernel ctype: ASCII
+    # without blanks and controls, Latin-1 from 0xa1), no "/".
+    return (0 < len(name) < _AREA_NAME_MAX and
+            all(0x20 < c < 0x7f or c > 0xa0 for c in name) and b"/" not in name)
+
+
+def _area_arg(area, node):
+    """area and node as libcmabuf takes them, checked as it checks them."""
+    if area is not None and node is not None:
+        raise ValueError("area and node exclude each other")
+    if node is None:
+        node = _NODE_ANY
+    elif operator.index(node) < 0:  # TypeError for what is no integer
+        raise ValueError("node must not be negative")
+    else:
+        node = operator.index(node)
+    if area is not None:
+        if isinstance(area, str):
+            area = area.encode()
+        if not isinstance(area, bytes):
+            raise TypeError("area must be a str")
+        if not _area_name_ok(area):
+            raise OSError(errno.EINVAL, "invalid CMA area name %r" % area)
+    return area, node
+
+
+def _alloc_owned(size, align, pinnable, area, node):
+    """CMA_BUF_IOC_ALLOC: (index, the owner's descriptor)."""
+    flags = _KERNEL_ALLOC_CLOEXEC | (_KERNEL_ALLOC_PINNABLE if pinnable else 0)
+    req = bytearray(struct.pack(_ALLOC_FMT, size, align, flags, node,
+                                area or b"", 0, 0, 0, 0, 0, 0))
+    try:
+        ctl = os.open(_CONTROL, os.O_RDWR | os.O_CLOEXEC)
+        try:
+            fcntl.ioctl(ctl, _IOC_ALLOC, req, True)
+        finally:
+            os.close(ctl)
+    except OSError as e:
+        raise OSError(e.errno, e.strerror, _CONTROL) from None
+    out = struct.unpack(_ALLOC_FMT, req)
+    return out[5], out[6]
+
+
 def allocate(shape, dtype="u4", cacheable=True, align=None, pinnable=False,
-             cache=None, target=None):
+             cache=None, target=None, area=None, node=None, owned=False):
     """A new buffer holding an array of shape and dtype (PYNQ's allocate).
 
     cacheable=False maps it uncached (the node opened with O_SYNC); cache
     names the mode instead ("cached", "uncached", "writecombine": the last
     is set on the buffer, root only). align is the physical alignment in
     bytes (a power of two), pinnable asks for pages the kernel can pin
-    (O_DIRECT). target is accepted for PYNQ scripts and ignored.
+    (O_DIRECT). area names the CMA area to take it from (see areas()), node
+    a NUMA node (the first area on it); the default area without either.
+    owned=True makes the buffer through /dev/cma_buf, owned by a file
+    descriptor this package holds: it goes when its last array does or the
+    process ends, freebuffer() or not. target is accepted for PYNQ scripts
+    and ignored.
     """
     del target
     dtype = np.dtype(dtype)
@@ -383,12 +505,22 @@ def allocate(shape, dtype="u4", cacheable=True, align=None, pinnable=False,
         cache = "cached" if cacheable else "uncached"
     if cache not in ("cached", "uncached", "writecombine"):
         raise ValueError("cache must be cached, uncached or writecombine")
+    area, node = _area_arg(area, node)
     size = -(-nbytes // PAGE_SIZE) * PAGE_SIZE
+    lib = _libcmabuf()
     handle = ctypes.c_void_p()
-    _check(_libcmabuf().cmabuf_alloc_flags(
-        size, align or 0, _INDEX_ANY, _ALLOC_PINNABLE if pinnable else 0,
-        ctypes.byref(handle)))
-    return _array(handle, shape, dtype, cache, owned=True)
+    if not owned:
+        _check(lib.cmabuf_alloc_at(
+            size, align or 0, _INDEX_ANY, _ALLOC_PINNABLE if pinnable else 0,
+            area, node, ctypes.byref(handle)))
+        return _array(handle, shape, dtype, cache, allocated=True)
+    index, fd = _alloc_owned(size, align or 0, pinnable, area, node)
+    try:
+        _check(lib.cmabuf_open(b"cma_buf%d" % index, ctypes.byref(handle)))
+    except BaseException:
+        os.close(fd)  # freed through the free file meanwhile: let go
+        raise
+    return _array(handle, shape, dtype, cache, allocated=True, owner_fd=fd)
 
 
 def open(name, dtype="u1", shape=None, cacheable=True):  # noqa: A001
@@ -399,7 +531,7 @@ def open(name, dtype="u1", shape=None, cacheable=True):  # noqa: A001
     handle = ctypes.c_void_p()
     _check(_libcmabuf().cmabuf_open(name.encode(), ctypes.byref(handle)))
     return _array(handle, shape, dtype, None if cacheable else "uncached",
-                  owned=False)
+                  allocated=False)
 
 
 def buffers():
@@ -413,3 +545,35 @@ def buffers():
     finally:
         lib.cmabuf_list_free(arr)
 
+
+Area = collections.namedtuple("Area", "name base size free node held default")
+Area.__doc__ = """A CMA area buffers can come from (see areas()).
+
+name is what allocate(area=) and origin say; base (physical), size and free
+(bytes the kernel has free in it) are None where neither the module nor
+/sys/kernel/mm/cma tells; node is None when unknown; held is the bytes
+cma_buf buffers hold in it; default is True for the area allocate() takes
+without area= or node=."""
+
+
+def areas():
+    """The module's CMA areas, the default one first, as Area tuples."""
+    lib = _libcmabuf()
+    arr = ctypes.POINTER(_Area)()
+    n = ctypes.c_size_t()
+    _check(lib.cmabuf_areas(ctypes.byref(arr), ctypes.byref(n)))
+    try:
+        out = []
+        for i in range(n.value):
+            a = arr[i]
+            out.append(Area(
+                name=a.name.decode(errors="surrogateescape"),
+                base=a.base if a.flags & _AREA_HAS_BASE else None,
+                size=a.size if a.flags & _AREA_HAS_SIZE else None,
+                free=a.free if a.flags & _AREA_HAS_FREE else None,
+                node=a.node if a.node >= 0 else None,
+                held=a.held,
+                default=bool(a.flags & _AREA_DEFAULT)))
+        return out
+    finally:
+        lib.cmabuf_areas_free(arr)
