@@ -113,9 +113,9 @@ static int __init compat_use_init(void)
 #ifdef CONFIG_X86
 	pr_info("pat %d\n", cma_buf_pat_enabled());
 #endif
-#ifdef CMA_BUF_HAVE_CMA_API
-	pr_info("%s\n", cma_buf_cma_name(cma_buf_dev_cma_area(NULL)));
-#endif
+	/* Every kernel has these: stubs where the CMA API is not exported. */
+	pr_info("%s %p\n", cma_buf_default_cma() ? cma_buf_cma_name(cma_buf_default_cma()) : "",
+		cma_buf_cma_area_by_idx(0));
 	return class_attr_compat_use.attr.mode ? 0 : -EINVAL;
 }
 module_init(compat_use_init);
