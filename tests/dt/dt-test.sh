@@ -26,7 +26,8 @@ vm=("$TOP/tests/vm/run.sh" --arch arm64 --kernel "$image" --name "$NAME")
 dtc -q -I dtb -O dts -o "$work/virt.dts" "$work/virt.dtb"
 cat "$work/virt.dts" "$TOP/tests/dt/cma-buf.dtsi" >"$work/cma-buf.dts"
 dtc -q -I dts -O dtb -o "$work/cma-buf.dtb" "$work/cma-buf.dts"
-region=$(sed -n 's/^[[:space:]]*[a-z_]*: *\(cmabuf@[0-9a-f]*\) {$/\1/p' "$TOP/tests/dt/cma-buf.dtsi")
+region=$(sed -n 's/^[[:space:]]*[a-z0-9_]*: *\(cmabuf@[0-9a-f]*\) {$/\1/p' "$TOP/tests/dt/cma-buf.dtsi")
+region=$(echo $region)	# one line: the guest command takes them as words
 exec "${vm[@]}" --dtb "$work/cma-buf.dtb" --module "$ko" --tests "$tests" \
 	--add "$TOP/tests/dt/dt-guest.sh" ${LOG:+--log "$LOG"} --timeout "${VM_TIMEOUT:-900}" \
 	--cmd "dt-guest.sh $region"
