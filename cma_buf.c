@@ -350,6 +350,8 @@ struct cma_buf *cma_buf_new(size_t size, s64 index, size_t align, bool pinnable,
 
 	/* From here on the device's release callback owns buf and its pages. */
 	device_initialize(&buf->dev);
+	/* The caller's reference; the registry holds the initial one. */
+	get_device(&buf->dev);
 	buf->dev.class = &cma_buf_class;
 	buf->dev.devt = MKDEV(MAJOR(cma_buf_devt), id);
 	buf->dev.release = cma_buf_release;
@@ -359,8 +361,6 @@ struct cma_buf *cma_buf_new(size_t size, s64 index, size_t align, bool pinnable,
 	if (ret)
 		goto err_put;
 
-	/* The caller's reference; the registry holds the initial one. */
-	get_device(&buf->dev);
 	mutex_lock(&cma_buf_lock);
 	ret = cdev_device_add(&buf->cdev, &buf->dev);
 	if (!ret)
