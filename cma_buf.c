@@ -84,10 +84,12 @@ static void cma_buf_free_memory(struct cma_buf *buf)
 	bool pinnable = buf->pinnable;
 
 	cma_buf_reset_cache(buf);
-	buf->area->backend->free(buf);
+	/* A pooled size goes back to the pool (zeroed there), its bytes with it. */
+	if (!cma_buf_pool_give(buf)) {
+		buf->area->backend->free(buf);
+		cma_buf_unaccount(buf->area, buf->size);
+	}
 	mutex_destroy(&buf->lock);
-	cma_buf_area_unaccount(buf->area, buf->size);
-	atomic64_sub(buf->size, &cma_buf_bytes_held);
 	kfree(buf);
 	/* Taken in cma_buf_create(): see there. */
 	if (pinnable)
@@ -182,7 +184,7 @@ static void cma_buf_release(struct device *dev)
  * clear_page() per page: the architecture's fastest way to zero (memset of
  * large strides measured 7x slower in the benchmark VM, tests/bench).
  */
-static void cma_buf_zero(struct cma_buf *buf)
+void cma_buf_zero(struct cma_buf *buf)
 {
 	unsigned long i, n = cma_buf_nr_pages(buf);
 
@@ -210,7 +212,7 @@ static int cma_buf_reserve_index(s64 index, u32 *id)
 }
 
 /* The module's max_bytes, and the area's own (a device-tree max-bytes). */
-static int cma_buf_account(struct cma_buf_area *area, size_t size)
+int cma_buf_account(struct cma_buf_area *area, size_t size)
 {
 	u64 limit = READ_ONCE(max_bytes);
 	int ret;
@@ -225,7 +227,7 @@ static int cma_buf_account(struct cma_buf_area *area, size_t size)
 	return ret;
 }
 
-static void cma_buf_unaccount(struct cma_buf_area *area, size_t size)
+void cma_buf_unaccount(struct cma_buf_area *area, size_t size)
 {
 	cma_buf_area_unaccount(area, size);
 	atomic64_sub(size, &cma_buf_bytes_held);
@@ -250,6 +252,20 @@ static int cma_buf_backend_alloc(struct cma_buf *buf, size_t align)
 			return ret;
 	}
 	return backend->alloc(buf, PAGE_SIZE);
+}
+
+/**
+ * cma_buf_alloc_pages() - a buffer's pages from its area's backend
+ * @buf:	size and area set
+ * @align:	as for cma_buf_new()
+ *
+ * Return: 0, or -errno as the backend's alloc (or an injected -ENOMEM).
+ */
+int cma_buf_alloc_pages(struct cma_buf *buf, size_t align)
+{
+	if (cma_buf_should_fail_alloc(buf->size))
+		return -ENOMEM;
+	return cma_buf_backend_alloc(buf, align);
 }
 
 /*
@@ -293,6 +309,7 @@ struct cma_buf *cma_buf_new(size_t size, s64 index, size_t align, bool pinnable,
 			    struct cma_buf_area *area, bool fd_owned)
 {
 	struct cma_buf *buf;
+	bool pooled;
 	u32 id;
 	int ret;
 
@@ -305,13 +322,10 @@ struct cma_buf *cma_buf_new(size_t size, s64 index, size_t align, bool pinnable,
 	ret = cma_buf_reserve_index(index, &id);
 	if (ret)
 		return ERR_PTR(ret);
-	ret = cma_buf_account(area, size);
-	if (ret)
-		goto err_index;
 	buf = cma_buf_kzalloc_obj(*buf, GFP_KERNEL);
 	if (!buf) {
 		ret = -ENOMEM;
-		goto err_account;
+		goto err_index;
 	}
 	buf->index = id;
 	buf->size = size;
@@ -329,19 +343,24 @@ struct cma_buf *cma_buf_new(size_t size, s64 index, size_t align, bool pinnable,
 		__module_get(THIS_MODULE);
 	INIT_LIST_HEAD(&buf->parked);
 	mutex_init(&buf->lock);
-	if (cma_buf_should_fail_alloc(size))
-		ret = -ENOMEM;
-	else
-		ret = cma_buf_backend_alloc(buf, align);
-	if (ret)
-		goto err_free;
+	/* A pooled buffer is zeroed already, and its bytes counted. */
+	pooled = cma_buf_pool_take(buf, align);
+	if (!pooled) {
+		ret = cma_buf_account(area, size);
+		if (ret)
+			goto err_free;
+		ret = cma_buf_alloc_pages(buf, align);
+		if (ret)
+			goto err_account;
+	}
 	ret = cma_buf_area_check(area, buf);
 	if (ret)
 		goto err_backend;
 	ret = cma_buf_check_pinnable(buf);
 	if (ret)
 		goto err_backend;
-	cma_buf_zero(buf);
+	if (!pooled)
+		cma_buf_zero(buf);
 	if (area->cache != CMA_BUF_CACHED) {
 		ret = cma_buf_set_cache(buf, area->cache);
 		if (ret)
@@ -378,13 +397,13 @@ err_put:
 	return ERR_PTR(ret);
 err_backend:
 	area->backend->free(buf);
+err_account:
+	cma_buf_unaccount(area, size);
 err_free:
 	if (pinnable)
 		module_put(THIS_MODULE);
 	mutex_destroy(&buf->lock);
 	kfree(buf);
-err_account:
-	cma_buf_unaccount(area, size);
 err_index:
 	xa_erase(&cma_buf_registry, id);
 	return ERR_PTR(ret);
@@ -510,6 +529,7 @@ static int __init cma_buf_init(void)
 	ret = cma_buf_areas_init(cma_buf_backend, &cma_buf_pdev->dev, cma_buf_of_regions());
 	if (ret)
 		goto err_pdev;
+	cma_buf_pool_init(cma_buf_area_find(NULL, 0, NUMA_NO_NODE));
 
 	ret = cma_buf_bind_init();
 	if (ret)
@@ -533,6 +553,7 @@ err_chrdev:
 err_bind:
 	cma_buf_bind_exit();
 err_areas:
+	cma_buf_pool_exit();
 	cma_buf_areas_exit();
 err_pdev:
 	platform_device_unregister(cma_buf_pdev);
@@ -556,6 +577,7 @@ static void __exit cma_buf_exit(void)
 	xa_for_each(&cma_buf_registry, index, buf)
 		cma_buf_remove(index);
 	cancel_delayed_work_sync(&cma_buf_park_work);
+	cma_buf_pool_exit();
 	class_unregister(&cma_buf_class);
 	unregister_chrdev_region(cma_buf_devt, CMA_BUF_MINORS);
 	cma_buf_bind_exit();

@@ -84,6 +84,19 @@ int cma_buf_remove(unsigned int index);
 void cma_buf_remove_buf(struct cma_buf *buf);
 const char *cma_buf_backend_name(void);
 
+int cma_buf_account(struct cma_buf_area *area, size_t size);
+void cma_buf_unaccount(struct cma_buf_area *area, size_t size);
+int cma_buf_alloc_pages(struct cma_buf *buf, size_t align);
+void cma_buf_zero(struct cma_buf *buf);
+
+/* pool.c */
+void cma_buf_pool_init(struct cma_buf_area *area);
+void cma_buf_pool_exit(void);
+bool cma_buf_pool_take(struct cma_buf *buf, size_t align);
+bool cma_buf_pool_give(struct cma_buf *buf);
+int cma_buf_pool_set(const char *buf, size_t count);
+ssize_t cma_buf_pool_show(char *out);
+
 /**
  * struct cma_buf_region - a device-tree node's own CMA region (of.c)
  * @list:	on the list cma_buf_of_register() fills

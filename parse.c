@@ -314,6 +314,56 @@ int cma_buf_parse_free(const char *buf, size_t count, unsigned int *index)
 }
 
 /**
+ * cma_buf_parse_pool() - parse a pool spec
+ * @buf:	"SIZE*COUNT[,SIZE*COUNT...]", no blanks, one newline allowed at
+ *		the end; empty for no pool. SIZE as for alloc, not zero; COUNT
+ *		decimal, 0 to CMA_BUF_POOL_MAX_COUNT
+ * @count:	length of @buf
+ * @spec:	the sizes (as written, not rounded) and counts
+ *
+ * Return: 0, or -EINVAL for anything else, a repeated size, or more than
+ * CMA_BUF_POOL_MAX_SIZES sizes.
+ */
+int cma_buf_parse_pool(const char *buf, size_t count, struct cma_buf_pool_spec *spec)
+{
+	size_t i = 0;
+
+	if (count && buf[count - 1] == '\n')
+		count--;
+	spec->n = 0;
+	while (i < count) {
+		struct cma_buf_token size, n;
+		const char *star, *end;
+		u64 c;
+		int ret;
+		unsigned int j;
+
+		end = memchr(buf + i, ',', count - i);
+		if (!end)
+			end = buf + count;
+		star = memchr(buf + i, '*', end - (buf + i));
+		if (!star || spec->n == CMA_BUF_POOL_MAX_SIZES)
+			return -EINVAL;
+		size = (struct cma_buf_token){ .s = buf + i, .len = star - (buf + i) };
+		n = (struct cma_buf_token){ .s = star + 1, .len = end - star - 1 };
+		ret = cma_buf_parse_size(&size, &spec->size[spec->n]);
+		if (ret || !spec->size[spec->n])
+			return -EINVAL;
+		ret = cma_buf_parse_digits(n.s, n.len, 10, &c);
+		if (ret || c > CMA_BUF_POOL_MAX_COUNT)
+			return -EINVAL;
+		for (j = 0; j < spec->n; j++)
+			if (spec->size[j] == spec->size[spec->n])
+				return -EINVAL;
+		spec->count[spec->n++] = c;
+		i = end - buf;
+		if (i < count && ++i == count)
+			return -EINVAL;	/* a trailing comma */
+	}
+	return 0;
+}
+
+/**
  * cma_buf_parse_device() - parse what user space gave a dma_device file
  * @buf:	a device's bus name, or empty, with at most one newline after
  * @count:	length of @buf

@@ -37,6 +37,16 @@ struct cma_buf_sync_req {
 	enum cma_buf_dir dir;
 };
 
+/* A pool spec: up to CMA_BUF_POOL_MAX_SIZES sizes, each with a count. */
+#define CMA_BUF_POOL_MAX_SIZES	8
+#define CMA_BUF_POOL_MAX_COUNT	1024
+
+struct cma_buf_pool_spec {
+	unsigned int n;
+	u64 size[CMA_BUF_POOL_MAX_SIZES];
+	unsigned int count[CMA_BUF_POOL_MAX_SIZES];
+};
+
 int cma_buf_split(const char *buf, size_t count, struct cma_buf_token *tok, int max);
 int cma_buf_parse_size(const struct cma_buf_token *tok, u64 *out);
 int cma_buf_parse_index(const struct cma_buf_token *tok, unsigned int *out);
@@ -45,6 +55,7 @@ int cma_buf_check_node(s64 node);
 int cma_buf_parse_alloc(const char *buf, size_t count, struct cma_buf_alloc_req *req);
 int cma_buf_parse_free(const char *buf, size_t count, unsigned int *index);
 int cma_buf_parse_sync(const char *buf, size_t count, struct cma_buf_sync_req *req);
+int cma_buf_parse_pool(const char *buf, size_t count, struct cma_buf_pool_spec *spec);
 int cma_buf_parse_device(const char *buf, size_t count, char *name, size_t len);
 
 #endif /* _CMA_BUF_PARSE_H */

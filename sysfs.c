@@ -98,6 +98,28 @@ static ssize_t areas_show(CMA_BUF_CLASS_CONST struct class *class,
 }
 static CLASS_ATTR_RO(areas);
 
+/* Buffers held ready (pool.c): "SIZE COUNT READY REFILLING" per size; write a spec. */
+static ssize_t pool_show(CMA_BUF_CLASS_CONST struct class *class,
+			 CMA_BUF_CLASS_ATTR_CONST struct class_attribute *attr, char *buf)
+{
+	return cma_buf_pool_show(buf);
+}
+
+static ssize_t pool_store(CMA_BUF_CLASS_CONST struct class *class,
+			  CMA_BUF_CLASS_ATTR_CONST struct class_attribute *attr,
+			  const char *buf, size_t count)
+{
+	int ret;
+
+	if (cma_buf_maybe_truncated(count))
+		return -EINVAL;
+	ret = cma_buf_pool_set(buf, count);
+	return ret ? ret : count;
+}
+
+/* 0644: as the pool module parameter; writing is root's (sysfs checks). */
+static CLASS_ATTR_RW(pool);
+
 static ssize_t backend_show(CMA_BUF_CLASS_CONST struct class *class,
 			    CMA_BUF_CLASS_ATTR_CONST struct class_attribute *attr, char *buf)
 {
@@ -117,6 +139,7 @@ static struct attribute *cma_buf_class_attrs[] = {
 	&class_attr_alloc.attr,
 	&class_attr_free.attr,
 	&class_attr_areas.attr,
+	&class_attr_pool.attr,
 	&class_attr_backend.attr,
 	&class_attr_parked.attr,
 	NULL,
