@@ -529,7 +529,9 @@ static int __init cma_buf_init(void)
 	ret = cma_buf_areas_init(cma_buf_backend, &cma_buf_pdev->dev, cma_buf_of_regions());
 	if (ret)
 		goto err_pdev;
-	cma_buf_pool_init(cma_buf_area_find(NULL, 0, NUMA_NO_NODE));
+	ret = cma_buf_pool_init(cma_buf_area_find(NULL, 0, NUMA_NO_NODE));
+	if (ret)
+		goto err_pool;
 
 	ret = cma_buf_bind_init();
 	if (ret)
@@ -554,6 +556,7 @@ err_bind:
 	cma_buf_bind_exit();
 err_areas:
 	cma_buf_pool_exit();
+err_pool:
 	cma_buf_areas_exit();
 err_pdev:
 	platform_device_unregister(cma_buf_pdev);

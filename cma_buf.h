@@ -90,7 +90,7 @@ int cma_buf_alloc_pages(struct cma_buf *buf, size_t align);
 void cma_buf_zero(struct cma_buf *buf);
 
 /* pool.c */
-void cma_buf_pool_init(struct cma_buf_area *area);
+int cma_buf_pool_init(struct cma_buf_area *area);
 void cma_buf_pool_exit(void);
 bool cma_buf_pool_take(struct cma_buf *buf, size_t align);
 bool cma_buf_pool_give(struct cma_buf *buf);

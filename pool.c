@@ -71,6 +71,17 @@ static bool cma_buf_pool_open;
 
 static void cma_buf_pool_refill(struct work_struct *work);
 static DECLARE_DELAYED_WORK(cma_buf_pool_work, cma_buf_pool_refill);
+/*
+ * Unbound: a refill zeroes megabytes and may migrate pages; on the per-CPU
+ * system workqueue it ran on the allocating CPU and delayed the very alloc
+ * that started it by up to the zeroing time (bench: 1-5 ms for 16 MiB).
+ */
+static struct workqueue_struct *cma_buf_pool_wq;
+
+static void cma_buf_pool_kick(unsigned long delay)
+{
+	queue_delayed_work(cma_buf_pool_wq, &cma_buf_pool_work, delay);
+}
 
 /* What pool= said before the module's setup could apply it. */
 static struct cma_buf_pool_spec cma_buf_pool_param;
@@ -210,7 +221,7 @@ static void cma_buf_pool_refill(struct work_struct *work)
 		failed |= ret == -ENOMEM;
 	}
 	if (failed)
-		schedule_delayed_work(&cma_buf_pool_work, CMA_BUF_POOL_RETRY);
+		cma_buf_pool_kick(CMA_BUF_POOL_RETRY);
 }
 
 /**
@@ -247,7 +258,7 @@ bool cma_buf_pool_take(struct cma_buf *buf, size_t align)
 	if (!c)
 		return false;
 	/* Refill behind it, off this path. */
-	schedule_delayed_work(&cma_buf_pool_work, 0);
+	cma_buf_pool_kick(0);
 	if (!e)
 		return false;
 	buf->pages = e->pages;
@@ -289,7 +300,7 @@ bool cma_buf_pool_give(struct cma_buf *buf)
 		kfree(e);
 		return false;
 	}
-	schedule_delayed_work(&cma_buf_pool_work, 0);
+	cma_buf_pool_kick(0);
 	return true;
 }
 
@@ -328,6 +339,11 @@ static void cma_buf_pool_apply(const struct cma_buf_pool_spec *spec)
 	LIST_HEAD(out);
 
 	mutex_lock(&cma_buf_pool_lock);
+	/* Closed (unloading): the pool stays empty. */
+	if (!cma_buf_pool_open) {
+		mutex_unlock(&cma_buf_pool_lock);
+		return;
+	}
 	/* The classes in the spec's order; entries go with their size. */
 	for (j = 0; j < cma_buf_pool_nr; j++) {
 		old[j] = cma_buf_pool[j];
@@ -366,7 +382,7 @@ static void cma_buf_pool_apply(const struct cma_buf_pool_spec *spec)
 	mutex_unlock(&cma_buf_pool_lock);
 	list_for_each_entry_safe(e, tmp, &out, list)
 		cma_buf_pool_release(e);
-	schedule_delayed_work(&cma_buf_pool_work, 0);
+	cma_buf_pool_kick(0);
 }
 
 /* Sizes as buffers have them, whole pages; two that round alike are one. */
@@ -460,10 +476,16 @@ MODULE_PARM_DESC(pool, "Buffers held ready, zeroed: SIZE*COUNT[,SIZE*COUNT...] (
 /**
  * cma_buf_pool_init() - open the pool on the default area
  * @area:	the default area
+ *
+ * Return: 0, or -ENOMEM without a workqueue.
  */
-void cma_buf_pool_init(struct cma_buf_area *area)
+int cma_buf_pool_init(struct cma_buf_area *area)
 {
 	unsigned int i;
+
+	cma_buf_pool_wq = alloc_workqueue("cma_buf_pool", WQ_UNBOUND, 0);
+	if (!cma_buf_pool_wq)
+		return -ENOMEM;
 
 	for (i = 0; i < CMA_BUF_POOL_MAX_SIZES; i++) {
 		INIT_LIST_HEAD(&cma_buf_pool[i].ready);
@@ -474,16 +496,35 @@ void cma_buf_pool_init(struct cma_buf_area *area)
 	cma_buf_pool_open = true;
 	mutex_unlock(&cma_buf_pool_lock);
 	cma_buf_pool_apply(&cma_buf_pool_param);
+	return 0;
 }
 
-/* At unload, after every buffer is gone: the pool's pages go back too. */
+/*
+ * At unload, after every buffer is gone: the pool's pages go back too.
+ * Closed first, so that neither a late write of the pool parameter nor the
+ * worker can fill it again.
+ */
 void cma_buf_pool_exit(void)
 {
-	struct cma_buf_pool_spec none = { .n = 0 };
+	struct cma_buf_pool_entry *e, *tmp;
+	unsigned int i;
+	LIST_HEAD(out);
 
-	cma_buf_pool_apply(&none);
 	mutex_lock(&cma_buf_pool_lock);
 	cma_buf_pool_open = false;
 	mutex_unlock(&cma_buf_pool_lock);
 	cancel_delayed_work_sync(&cma_buf_pool_work);
+	destroy_workqueue(cma_buf_pool_wq);
+
+	mutex_lock(&cma_buf_pool_lock);
+	for (i = 0; i < cma_buf_pool_nr; i++) {
+		list_splice_init(&cma_buf_pool[i].ready, &out);
+		list_splice_init(&cma_buf_pool[i].dirty, &out);
+		cma_buf_pool[i].nr_ready = 0;
+		cma_buf_pool[i].nr_dirty = 0;
+	}
+	cma_buf_pool_nr = 0;
+	mutex_unlock(&cma_buf_pool_lock);
+	list_for_each_entry_safe(e, tmp, &out, list)
+		cma_buf_pool_release(e);
 }
