@@ -45,7 +45,7 @@ static int fz_worker;
 const char *const fz_op_names[OP_NR] = {
 	"alloc", "free", "open", "close", "mmap", "munmap", "mremap", "mprotect",
 	"fork", "rw", "lseek", "ioctl", "dmabuf", "cache", "sync", "attr",
-	"unload", "load", "touch", "pin", "bind",
+	"unload", "load", "touch", "pin", "bind", "pool",
 };
 
 /*
@@ -77,6 +77,7 @@ static const int fz_errtab[OP_NR][8] = {
 	[OP_PIN] = { EFAULT, ENOMEM },
 	/* ENODEV: no such device, or (reading dma_addr) not bound. */
 	[OP_BIND] = { EINVAL, ENODEV, EBUSY, ENOENT, ENOMEM, ERANGE, EOPNOTSUPP },
+	[OP_POOL] = { EINVAL },
 };
 
 bool fz_errno_ok(enum fz_op op, int err)
@@ -1086,6 +1087,135 @@ static void op_attrs(void)
 	}
 }
 
+/* ---- the pool and fd-owned buffers ---- */
+
+static const char *const hostile_pool[] = {
+	"x", "4K", "4K*", "*2", "4K*-1", "4K*1025", "0*1", "4K*1,4K*2", "4K*1,", ",4K*1",
+	"4K*1 ", "4K*1\n\n", "16E*1", "4K*0x1", "4K**1", "4K*1,,8K*1", " 4K*1",
+	"4K*1,8K*1,12K*1,16K*1,20K*1,24K*1,28K*1,32K*1,36K*1",
+};
+
+/*
+ * A pool spec, hostile or small: EINVAL for the bad ones (nothing changed),
+ * and the pool file stays well formed with READY <= COUNT. Buffers the
+ * pool hands out are checked like any fresh one (op_alloc: zero).
+ */
+static void op_pool(void)
+{
+	unsigned long long size;
+	unsigned int count, ready, refilling;
+	bool must_einval = false;
+	char s[160], b[1024], *l;
+	int err, n;
+
+	switch (R(5)) {
+	case 0:
+		snprintf(s, sizeof(s), "%s", hostile_pool[R(sizeof(hostile_pool) /
+						       sizeof(hostile_pool[0]))]);
+		must_einval = true;
+		break;
+	case 1:
+		snprintf(s, sizeof(s), "\n");
+		break;
+	default:
+		n = snprintf(s, sizeof(s), "%lluK*%llu", 4 * (1 + R(32)), R(4));
+		if (R(2))
+			snprintf(s + n, sizeof(s) - n, ",%lluK*%llu", 4 * (33 + R(32)), R(3));
+		break;
+	}
+	err = sysfs_write(CB_CLASS "/pool", s, strlen(s));
+	fz_result(OP_POOL, err, s);
+	if (must_einval && err != EINVAL && !(fz_module_may_vanish && (err == ENOENT ||
+									err == ENODEV)))
+		fz_fail("pool '%s' gave %d, expected EINVAL", s, err);
+	n = cb_read(CB_CLASS "/pool", b, sizeof(b));
+	fz_result(OP_ATTR, n < 0 ? -n : 0, "read pool");
+	for (l = b; n > 0 && l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		if (sscanf(l, "%llu %u %u %u", &size, &count, &ready, &refilling) != 4 ||
+		    !size || ready > count || refilling != count - ready)
+			fz_fail("pool file line '%.40s' malformed or inconsistent", l);
+	}
+}
+
+/*
+ * CMA_BUF_IOC_ALLOC on /dev/cma_buf: hostile arguments fail with EINVAL
+ * (ENOENT for a well-formed area name that is absent); a good one gives an
+ * fd that owns its buffer, reads zero, and joins the fds the other
+ * operations use (their close frees the buffer).
+ */
+static void op_owned(void)
+{
+	struct cma_buf_alloc a = { .node = CMA_BUF_NODE_ANY };
+	struct cma_buf_info info;
+	bool hostile = !R(4);
+	int ctl, err;
+
+	a.size = (1 + R(32)) * CB_PAGE;
+	a.flags = (R(3) ? 0 : CMA_BUF_ALLOC_PINNABLE) | CMA_BUF_ALLOC_CLOEXEC;
+	if (hostile) {
+		switch (R(7)) {
+		case 0:
+			a.size = 0;
+			break;
+		case 1:
+			a.flags |= 1U << (2 + R(30));
+			break;
+		case 2:
+			a.reserved[R(4)] = 1 + R(1000);
+			break;
+		case 3:
+			a.align = 3 * CB_PAGE;
+			break;
+		case 4:
+			memset(a.area, 'a', sizeof(a.area));	/* no NUL */
+			break;
+		case 5:
+			strcpy(a.area, "reserved");
+			a.node = 0;	/* both */
+			break;
+		default:
+			a.node = -2 - R(1000);
+			break;
+		}
+	}
+	ctl = open("/dev/cma_buf", O_RDWR | O_CLOEXEC);
+	if (ctl < 0) {
+		fz_result(OP_OPEN, errno, "open /dev/cma_buf");
+		return;
+	}
+	err = ioctl(ctl, CMA_BUF_IOC_ALLOC, &a) ? errno : 0;
+	close(ctl);
+	fz_result(OP_ALLOC, err, hostile ? "CMA_BUF_IOC_ALLOC hostile" : "CMA_BUF_IOC_ALLOC");
+	if (hostile && err != EINVAL && !(fz_module_may_vanish && (err == ENOENT ||
+								   err == ENODEV)))
+		fz_fail("hostile CMA_BUF_IOC_ALLOC gave %d, expected EINVAL", err);
+	if (err)
+		return;
+	if (hostile) {
+		close(a.fd);
+		return;
+	}
+	if (ioctl(a.fd, CMA_BUF_IOC_GET_INFO, &info)) {
+		fz_result(OP_IOCTL, errno, "GET_INFO owned");
+		close(a.fd);
+		return;
+	}
+	fz_result(OP_IOCTL, 0, "GET_INFO owned");
+	if (!(info.flags & CMA_BUF_INFO_FD_OWNED) || info.index != a.index ||
+	    info.size != a.size)
+		fz_fail("owned cma_buf%u: GET_INFO flags %u index %u size %llu", a.index,
+			info.flags, info.index, (unsigned long long)info.size);
+	if (!phys_reachable(info.phys_addr) && !all_zero_at(a.fd, 0, info.size))
+		fz_fail("fresh owned cma_buf%u does not read zero", a.index);
+	if (!phys_reachable(info.phys_addr))
+		rec_forget(info.phys_addr, info.size);
+	if (nfds < MAX_FDS)
+		fds[nfds++] = (struct fz_fd){ a.fd, a.index, false, true, info.phys_addr,
+					     info.size };
+	else
+		close(a.fd);
+}
+
 /* Fork with live mappings: the child checks and touches them, then exits. */
 static void op_fork(void)
 {
@@ -1230,9 +1360,9 @@ static void op_reload(void)
 }
 
 static const char *const bucket_names[] = { "alloc", "free", "open", "mmap", "munmap",
-	"mremap", "mprotect", "pin", "store", "rw", "checkmap", "lseek", "ioctl", "export", "cache",
+	"mremap", "mprotect", "pin", "store", "rw", "pool", "owned", "checkmap", "lseek", "ioctl", "export", "cache",
 	"syncattr", "bind", "attrs", "fork", "close", "attrfd", "reload" };
-static const unsigned short bucket_end[] = { 12, 21, 46, 81, 109, 129, 174, 189, 314, 474, 584,
+static const unsigned short bucket_end[] = { 12, 21, 46, 81, 109, 129, 174, 189, 314, 468, 470, 474, 584,
 	684, 924, 942, 947, 950, 952, 954, 956, 981, 998, 1000 };
 #define NBUCKETS	(sizeof(bucket_end) / sizeof(bucket_end[0]))
 
@@ -1279,8 +1409,12 @@ static void worker(int w, uint64_t seed, unsigned long max_ops, double deadline,
 			op_pin();
 		else if (k < 314)
 			op_store();
-		else if (k < 474)
+		else if (k < 468)
 			op_rw();
+		else if (k < 470)
+			op_pool();
+		else if (k < 474)
+			op_owned();
 		else if (k < 584)
 			op_check_maps();
 		else if (k < 684)
@@ -1440,6 +1574,9 @@ int main(int argc, char **argv)
 	}
 	fz_module_may_vanish = false;
 	ret = cb_module_ensure_loaded();
+	/* The pool holds CMA pages and refills behind the fault phase's back. */
+	if (!ret)
+		cb_write_str(CB_CLASS "/pool", "\n");
 	if (ret) {
 		fprintf(stderr, "fuzz: cannot reload the module: %s\n", strerror(-ret));
 		fz_st->bad++;
