@@ -15,15 +15,21 @@
  *   bw     - memset (write) and u64 sum (read) over a whole cma_buf mapping
  *            vs the same over anonymous memory
  *   free   - "free" write / heap fd close until CMA "used" is back where it was
- *   scale  - alloc + free of 1 MiB with 10, 100, 1000, 4000 64 KiB buffers live
+ *   scale  - alloc + free of 1 MiB with 10, 100, 1000, 4000 64 KiB buffers
+ *            live, in interleaved rounds; what each live buffer costs
  *   probe  - small variants that split the alloc cost (fixed vs per byte)
  *   pin    - a pinnable buffer against a default one: mmap + touch, and a
  *            64 MiB O_DIRECT write to a RAM disk from its mapping vs from
  *            anonymous memory
+ *   pool   - alloc of 16 MiB from a pool of four, vs a memset of 16 MiB
+ *   busy   - alloc of 4, 16 and 64 MiB, cma_buf vs heap, with the CMA area
+ *            lent out to page cache and anonymous memory (last: it fills
+ *            the guest's memory)
  *
  * Output: one CSV line per result on stdout,
- *   R,<test>,<impl>,<bytes>,<reps>,<median>,<min>,<max>,<unit>
- * where unit is ns (latency) or MBps (bandwidth). Anything else is a comment.
+ *   R,<test>,<impl>,<bytes>,<reps>,<median>,<min>,<max>,<unit>,<p90>
+ * where unit is ns (latency), MBps (bandwidth) or what the test counts
+ * (<bytes> is then a count or 0). Anything else is a comment.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -38,6 +44,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/dma-heap.h>
+#include <linux/cma_buf.h>
 
 #define MIB		(1024UL * 1024)
 #define SYS		"/sys/class/cma_buf"
@@ -79,13 +86,25 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The median of @n values, which stay in their order. */
+static uint64_t median_of(const uint64_t *v, int n)
+{
+	uint64_t c[MAX_REPS * 4];
+
+	if (n > MAX_REPS * 4)
+		n = MAX_REPS * 4;
+	memcpy(c, v, n * sizeof(*v));
+	qsort(c, n, sizeof(*c), cmp_u64);
+	return c[n / 2];
+}
+
 static void report(const char *test, const char *impl, size_t bytes,
 		   uint64_t *v, int n, const char *unit)
 {
 	qsort(v, n, sizeof(*v), cmp_u64);
-	printf("R,%s,%s,%zu,%d,%llu,%llu,%llu,%s\n", test, impl, bytes, n,
+	printf("R,%s,%s,%zu,%d,%llu,%llu,%llu,%s,%llu\n", test, impl, bytes, n,
 	       (unsigned long long)v[n / 2], (unsigned long long)v[0],
-	       (unsigned long long)v[n - 1], unit);
+	       (unsigned long long)v[n - 1], unit, (unsigned long long)v[(n - 1) * 9 / 10]);
 	fflush(stdout);
 }
 
@@ -408,12 +427,46 @@ static void bench_bw(size_t size, uint64_t *anon_buf)
 	report("read_bw", "anon", size, r_an, reps, "MBps");
 }
 
-/* alloc + free of 1 MiB (lowest free index) with @live 64 KiB buffers around. */
+/*
+ * alloc + free of 1 MiB (lowest free index) with 10, 100, 1000 and 4000
+ * 64 KiB buffers live. One run of each once read 1.44 for 4000 against 10,
+ * others 1.03-1.20: the VM shares two host cores, so a slow patch of a few
+ * seconds moved one block of repetitions. The blocks are interleaved now:
+ * SCALE_ROUNDS rounds of 10 -> 100 -> 1000 -> 4000 -> back to 10, and each
+ * figure is the median over all rounds, so a slow patch falls on both ends.
+ *
+ * What a live buffer still costs, measured on the way (scale_grow and
+ * scale_shrink: the alloc and free of each 64 KiB buffer, by how many are
+ * live; scale_free_oldest: the free of one of the first ten buffers): the
+ * registry (xarray) and sysfs (kernfs red-black trees of the class and
+ * device folders, the devtmpfs folder) grow by O(log n) a buffer, a few
+ * nanoseconds. The one O(n) walk is the char device map: every cdev of one
+ * major number sits on one list (fs/char_dev.c, kobj_map), newest first;
+ * cdev_del() of a buffer walks it from the newest to that buffer, and the
+ * first open() of a node walks it too. The 1 MiB buffer here is the newest,
+ * so scale_4000_vs_10 does not see it; scale_free_oldest does.
+ */
+#define SCALE_ROUNDS	6
+#define SCALE_MAX	4000
+#define SCALE_BUCKET	500
+#define SCALE_BLOCK	11
+#define SCALE_OLDEST	10
+
+static uint64_t scale_grow[SCALE_MAX / SCALE_BUCKET][SCALE_BUCKET * SCALE_ROUNDS];
+static uint64_t scale_shrink[SCALE_MAX / SCALE_BUCKET][SCALE_BUCKET * SCALE_ROUNDS];
+
 static void bench_scale(void)
 {
-	static const int lives[] = { 10, 100, 1000, 4000 };
-	uint64_t v[MAX_REPS], t0;
-	int live = 0, i, r, reps = 21 * rep_scale;
+	static const int lives[] = { 10, 100, 1000, SCALE_MAX };
+	enum { NL = sizeof(lives) / sizeof(lives[0]) };
+	static uint64_t v[NL][SCALE_BLOCK * SCALE_ROUNDS * 4];
+	static uint64_t va[NL][SCALE_BLOCK * SCALE_ROUNDS * 4];
+	static uint64_t vf[NL][SCALE_BLOCK * SCALE_ROUNDS * 4];
+	static uint64_t vo[NL][SCALE_OLDEST * SCALE_ROUNDS * 4];
+	int nv[NL] = { 0 }, no[NL] = { 0 }, ng[SCALE_MAX / SCALE_BUCKET] = { 0 };
+	int ns[SCALE_MAX / SCALE_BUCKET] = { 0 };
+	int live = 0, i, r, round, rounds = SCALE_ROUNDS * rep_scale;
+	uint64_t t0, t1;
 	char node[64], cmd[32];
 	struct stat st;
 	int mp = open("/sys/module/cma_buf/parameters/max_buffers", O_WRONLY);
@@ -422,22 +475,66 @@ static void bench_scale(void)
 		die("open max_buffers");
 	write_str(mp, "8192");
 	close(mp);
-	if (reps > MAX_REPS)
-		reps = MAX_REPS;
-	for (i = 0; i < 4; i++) {
-		while (live < lives[i])
-			cb_alloc(SCALE_FILL_SIZE, live++);
-		node_name(node, sizeof(node), live);
-		snprintf(cmd, sizeof(cmd), "%d", live);
-		for (r = 0; r < reps; r++) {
-			t0 = now_ns();
-			write_str(alloc_fd, "1M");
-			while (stat(node, &st))
-				;
-			write_str(free_fd, cmd);
-			v[r] = now_ns() - t0;
+	if (rounds > SCALE_ROUNDS * 4)
+		rounds = SCALE_ROUNDS * 4;
+	for (round = 0; round < rounds; round++) {
+		for (i = 0; i < NL; i++) {
+			while (live < lives[i]) {
+				t0 = now_ns();
+				cb_alloc(SCALE_FILL_SIZE, live);
+				t1 = now_ns() - t0;
+				if (ng[live / SCALE_BUCKET] < SCALE_BUCKET * SCALE_ROUNDS)
+					scale_grow[live / SCALE_BUCKET][ng[live / SCALE_BUCKET]++] = t1;
+				live++;
+			}
+			node_name(node, sizeof(node), live);
+			snprintf(cmd, sizeof(cmd), "%d", live);
+			for (r = 0; r < SCALE_BLOCK; r++) {
+				t0 = now_ns();
+				write_str(alloc_fd, "1M");
+				while (stat(node, &st))
+					;
+				t1 = now_ns();
+				write_str(free_fd, cmd);
+				va[i][nv[i]] = t1 - t0;
+				vf[i][nv[i]] = now_ns() - t1;
+				v[i][nv[i]] = va[i][nv[i]] + vf[i][nv[i]];
+				nv[i]++;
+			}
+			/* The first ten buffers are the oldest: at the far end of the cdev list. */
+			for (r = 0; r < SCALE_OLDEST; r++) {
+				t0 = now_ns();
+				cb_free(r);
+				vo[i][no[i]++] = now_ns() - t0;
+				cb_alloc(SCALE_FILL_SIZE, r);
+			}
 		}
-		report("scale", "cma_buf", lives[i], v, reps, "ns");
+		printf("# scale round %d: 4000 vs 10 %.3f\n", round,
+		       (double)median_of(v[NL - 1] + nv[NL - 1] - SCALE_BLOCK, SCALE_BLOCK) /
+		       (double)median_of(v[0] + nv[0] - SCALE_BLOCK, SCALE_BLOCK));
+		while (live > lives[0]) {
+			live--;
+			t0 = now_ns();
+			cb_free(live);
+			t1 = now_ns() - t0;
+			if (ns[live / SCALE_BUCKET] < SCALE_BUCKET * SCALE_ROUNDS)
+				scale_shrink[live / SCALE_BUCKET][ns[live / SCALE_BUCKET]++] = t1;
+		}
+	}
+	for (i = 0; i < NL; i++) {
+		report("scale", "cma_buf", lives[i], v[i], nv[i], "ns");
+		report("scale_alloc", "cma_buf", lives[i], va[i], nv[i], "ns");
+		report("scale_free", "cma_buf", lives[i], vf[i], nv[i], "ns");
+		report("scale_free_oldest", "cma_buf", lives[i], vo[i], no[i], "ns");
+	}
+	/* Per 500 live buffers, reported at the middle of the bucket. */
+	for (i = 0; i < SCALE_MAX / SCALE_BUCKET; i++) {
+		if (ng[i])
+			report("scale_grow", "cma_buf", i * SCALE_BUCKET + SCALE_BUCKET / 2,
+			       scale_grow[i], ng[i], "ns");
+		if (ns[i])
+			report("scale_shrink", "cma_buf", i * SCALE_BUCKET + SCALE_BUCKET / 2,
+			       scale_shrink[i], ns[i], "ns");
 	}
 	while (live > 0)
 		cb_free(--live);
@@ -599,6 +696,437 @@ static void bench_random(uint64_t *anon_buf)
 	report("random_read", "anon", size, a, reps, "ns");
 }
 
+/*
+ * The pool (/sys/class/cma_buf/pool): POOL_COUNT buffers of POOL_SIZE held
+ * ready and zeroed by the module's worker. Each repetition waits until the
+ * worker has zeroed the one freed last time (not timed: that is the point
+ * of a pool), allocates, proves the buffer reads zero after the previous
+ * one was written all over, writes it, and frees it back to the pool. The
+ * memset of as many bytes of touched anonymous memory, in the same
+ * conditions (@before lends the CMA area out on a busy machine), is what
+ * a pooled alloc is measured against: zeroing is the least any allocator
+ * of fresh memory must do.
+ */
+#define POOL_FILE	SYS "/pool"
+#define POOL_SIZE	(16 * MIB)
+#define POOL_COUNT	4
+
+/* READY of @size's line in the pool file, -1 if it has none. */
+static int pool_ready(size_t size)
+{
+	unsigned long long sz;
+	unsigned int count, ready, refilling;
+	char b[1024], *l;
+	int fd = open(POOL_FILE, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, b, sizeof(b) - 1);
+
+	if (fd >= 0)
+		close(fd);
+	if (n < 0)
+		die("read " POOL_FILE);
+	b[n] = 0;
+	for (l = b; l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (sscanf(l, "%llu %u %u %u", &sz, &count, &ready, &refilling) == 4 &&
+		    sz == size)
+			return ready;
+	return -1;
+}
+
+static void pool_set(const char *spec)
+{
+	int fd = open(POOL_FILE, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		die("open " POOL_FILE);
+	write_str(fd, spec);
+	close(fd);
+}
+
+static void pool_wait(size_t size, int n)
+{
+	uint64_t t0 = now_ns();
+
+	while (pool_ready(size) < n) {
+		if (now_ns() - t0 > 120 * 1000000000ULL)
+			die("the pool did not refill in 120 s");
+		usleep(500);
+	}
+}
+
+static int try_alloc(size_t size);
+
+static void bench_pooled(const char *impl, void (*before)(size_t), uint64_t *anon_buf)
+{
+	uint64_t a[MAX_REPS], m[MAX_REPS], o[MAX_REPS], t0;
+	int reps = 21 * rep_scale, r, fd, ctl;
+	long base = cma_used();
+	char spec[64], *p;
+
+	if (reps > MAX_REPS)
+		reps = MAX_REPS;
+	snprintf(spec, sizeof(spec), "%zu*%d", POOL_SIZE, POOL_COUNT);
+	pool_set(spec);
+	for (r = 0; r < reps; r++) {
+		if (before)
+			before(POOL_SIZE);
+		pool_wait(POOL_SIZE, POOL_COUNT);
+		t0 = now_ns();
+		if (try_alloc(POOL_SIZE))
+			die("pooled alloc");
+		a[r] = now_ns() - t0;
+		fd = open("/dev/cma_buf0", O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			die("open /dev/cma_buf0");
+		check_zero(fd, POOL_SIZE, "pooled cma_buf");
+		p = mmap(NULL, POOL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (p == MAP_FAILED)
+			die("mmap pooled");
+		memset(p, 0xa5, POOL_SIZE);
+		munmap(p, POOL_SIZE);
+		close(fd);
+		cb_free(0);
+
+		t0 = now_ns();
+		memset(anon_buf, r, POOL_SIZE);
+		m[r] = now_ns() - t0;
+		sink += anon_buf[r];
+	}
+	/* The same from /dev/cma_buf: no sysfs write to parse, a file to close. */
+	ctl = open("/dev/cma_buf", O_RDWR | O_CLOEXEC);
+	if (ctl < 0)
+		die("open /dev/cma_buf");
+	for (r = 0; r < reps; r++) {
+		struct cma_buf_alloc req = { .size = POOL_SIZE, .node = CMA_BUF_NODE_ANY,
+					     .flags = CMA_BUF_ALLOC_CLOEXEC };
+
+		if (before)
+			before(POOL_SIZE);
+		pool_wait(POOL_SIZE, POOL_COUNT);
+		t0 = now_ns();
+		if (ioctl(ctl, CMA_BUF_IOC_ALLOC, &req))
+			die("CMA_BUF_IOC_ALLOC");
+		o[r] = now_ns() - t0;
+		close(req.fd);
+	}
+	close(ctl);
+	pool_set("\n");
+	wait_used(base);
+	report("alloc_pooled", impl, POOL_SIZE, a, reps, "ns");
+	report("alloc_pooled_ioctl", impl, POOL_SIZE, o, reps, "ns");
+	report("memset", impl, POOL_SIZE, m, reps, "ns");
+}
+
+/*
+ * Allocation on a busy machine. The kernel lends free CMA pages to movable
+ * allocations (page cache, anonymous memory) once CMA holds more than half
+ * of the free memory; cma_alloc() must then reclaim (clean page cache) or
+ * migrate (anonymous memory: a copy per page) what lies in its range before
+ * it can hand the range out. bench.sh boots the guest with a disk holding
+ * BUSY_FILE, a file larger than the guest's RAM: reading it fills the page
+ * cache, BUSY_ANON of anonymous memory on top, and before every timed
+ * allocation lend() reads on until /proc/meminfo's CmaFree is at most
+ * 1/BUSY_FREE_DIV of CmaTotal (debugfs "used" stays where it was: the pages
+ * are lent, not allocated). Page cache of a file on a disk, not tmpfs: tmpfs
+ * pages are movable too, but without swap they can only be migrated, like
+ * anonymous memory; a machine's lent CMA pages are mostly page cache, which
+ * cma_alloc() can drop, and the anonymous part here is the migrated rest.
+ */
+#define BUSY_FILE	"/fill"
+#define BUSY_ANON	(512 * MIB)
+#define BUSY_CHUNK	(4 * MIB)
+#define BUSY_FREE_DIV	16
+#define CMA_DIR		"/sys/kernel/debug/cma/reserved"
+#define KPF_BUDDY	10
+#define KPF_ANON	12
+#define KPF_SWAPBACKED	14
+#define KPF_NOPAGE	20
+
+static struct {
+	int file, kpf;
+	off_t file_size, off;
+	char *anon, *chunk;
+	size_t anon_off;
+	long cma_total_kb, lend_target_kb, base_pfn;
+	uint64_t lend_kb_read;
+	int lend_short;
+} busy;
+
+static long meminfo_kb(const char *key)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	size_t len = strlen(key);
+	char line[256];
+	long kb = -1;
+
+	if (!f)
+		die("/proc/meminfo");
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, len) && line[len] == ':')
+			kb = strtol(line + len + 1, NULL, 10);
+	fclose(f);
+	return kb;
+}
+
+static long read_long(const char *path)
+{
+	char b[64];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, b, sizeof(b) - 1);
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return -1;
+	b[n] = 0;
+	return strtol(b, NULL, 0);
+}
+
+/*
+ * Pages in [pfn, pfn + n) by what /proc/kpageflags says they hold:
+ * [0] anonymous, [1] file page cache, [2] shmem/tmpfs, [3] free (no flags,
+ * or a free block's first page), [4] anything else (kernel, page tables).
+ * A page of a large folio reports its folio's flags.
+ */
+static void page_kinds(long pfn, long n, long kinds[5])
+{
+	uint64_t f[512];
+	long i, done;
+	ssize_t got;
+
+	memset(kinds, 0, 5 * sizeof(*kinds));
+	for (done = 0; done < n; done += got / 8) {
+		long want = n - done < 512 ? n - done : 512;
+
+		got = pread(busy.kpf, f, want * 8, (pfn + done) * 8);
+		if (got < 8)
+			die("read /proc/kpageflags");
+		for (i = 0; i < got / 8; i++) {
+			uint64_t k = f[i];
+
+			if (k & (1ULL << KPF_ANON))
+				kinds[0]++;
+			else if (k & (1ULL << KPF_SWAPBACKED))
+				kinds[2]++;
+			else if ((k & ~(1ULL << KPF_BUDDY)) == 0)
+				kinds[3]++;
+			else if (k & ((1ULL << 5) | (1ULL << 3)))	/* LRU, UPTODATE */
+				kinds[1]++;
+			else
+				kinds[4]++;
+		}
+	}
+}
+
+static void busy_area_report(const char *test)
+{
+	static const char *const names[] = { "anon", "file", "shmem", "free", "other" };
+	long kinds[5], count = read_long(CMA_DIR "/count");
+	uint64_t v;
+	int i;
+
+	page_kinds(busy.base_pfn, count, kinds);
+	for (i = 0; i < 5; i++) {
+		v = kinds[i];
+		report(test, names[i], 0, &v, 1, "pages");
+	}
+	printf("# %s: CMA area %ld pages: %ld anonymous, %ld page cache, %ld shmem, %ld free, %ld other; CmaFree %ld kB, used %ld\n",
+	       test, count, kinds[0], kinds[1], kinds[2], kinds[3], kinds[4],
+	       meminfo_kb("CmaFree"), cma_used());
+}
+
+/* The next BUSY_CHUNK of the file, dropped first so that it is read anew. */
+static void read_chunk(void)
+{
+	ssize_t n;
+
+	if (busy.off + (off_t)BUSY_CHUNK > busy.file_size)
+		busy.off = 0;
+	posix_fadvise(busy.file, busy.off, BUSY_CHUNK, POSIX_FADV_DONTNEED);
+	n = pread(busy.file, busy.chunk, BUSY_CHUNK, busy.off);
+	if (n <= 0)
+		die("read " BUSY_FILE);
+	busy.off += n;
+	busy.lend_kb_read += n / 1024;
+}
+
+/*
+ * Lend the CMA area out again after an allocation gave a range back:
+ * renew @size/2 of the anonymous memory (the kernel puts the new pages in
+ * CMA while CMA holds over half of what is free), then read the file until
+ * CmaFree is down to the target, at most the guest's RAM worth.
+ */
+static void lend(size_t size)
+{
+	size_t i, renew = size / 2;
+	uint64_t limit = busy.lend_kb_read + (uint64_t)meminfo_kb("MemTotal");
+
+	for (i = 0; i < renew; i += BUSY_CHUNK) {
+		if (busy.anon_off + BUSY_CHUNK > BUSY_ANON)
+			busy.anon_off = 0;
+		madvise(busy.anon + busy.anon_off, BUSY_CHUNK, MADV_DONTNEED);
+		touch_loop(busy.anon + busy.anon_off, BUSY_CHUNK);
+		busy.anon_off += BUSY_CHUNK;
+	}
+	while (meminfo_kb("CmaFree") > busy.lend_target_kb) {
+		if (busy.lend_kb_read > limit) {
+			busy.lend_short++;
+			break;
+		}
+		read_chunk();
+	}
+}
+
+/* Per mille of [pfn, pfn + pages) lent out: neither free nor ours. */
+static uint64_t lent_permille(long pfn, long pages)
+{
+	long kinds[5];
+
+	page_kinds(pfn, pages, kinds);
+	return (uint64_t)(pages - kinds[3]) * 1000 / pages;
+}
+
+/* One alloc write; 0 or -errno. */
+static int try_alloc(size_t size)
+{
+	char cmd[64], node[64];
+	struct stat st;
+
+	snprintf(cmd, sizeof(cmd), "%zu 0", size);
+	if (pwrite(alloc_fd, cmd, strlen(cmd), 0) != (ssize_t)strlen(cmd))
+		return -errno;
+	node_name(node, sizeof(node), 0);
+	while (stat(node, &st))
+		;
+	return 0;
+}
+
+static void bench_busy(uint64_t *anon_buf)
+{
+	static const size_t sizes[] = { 4 * MIB, 16 * MIB, 64 * MIB };
+	uint64_t a_cb[MAX_REPS], a_heap[MAX_REPS], fr_cb[MAX_REPS], fr_heap[MAX_REPS];
+	uint64_t lw_cb[MAX_REPS], lw_heap[MAX_REPS], used[MAX_REPS * 2], t0, t;
+	int reps, r, n_cb, n_heap, nu = 0, fail_cb = 0, fail_heap = 0, fd, ret;
+	long base, pfn, phys_pfn;
+	struct dma_heap_allocation_data d;
+	struct stat st;
+	size_t i, size;
+	uint64_t start = now_ns();
+
+	busy.file = open(BUSY_FILE, O_RDONLY | O_CLOEXEC);
+	busy.kpf = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	if (busy.file < 0 || busy.kpf < 0 || fstat(busy.file, &st)) {
+		printf("# busy: no %s or /proc/kpageflags, not measured\n", BUSY_FILE);
+		return;
+	}
+	busy.file_size = st.st_size;
+	busy.base_pfn = read_long(CMA_DIR "/base_pfn");
+	busy.cma_total_kb = meminfo_kb("CmaTotal");
+	busy.lend_target_kb = busy.cma_total_kb / BUSY_FREE_DIV;
+	busy.chunk = malloc(BUSY_CHUNK);
+	if (!busy.chunk || busy.base_pfn < 0)
+		die("busy setup");
+	base = cma_used();
+
+	/* Fill: the page cache first, then anonymous memory on top. */
+	while (busy.off + (off_t)BUSY_CHUNK <= busy.file_size)
+		read_chunk();
+	busy.anon = mmap(NULL, BUSY_ANON, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (busy.anon == MAP_FAILED)
+		die("mmap busy anon");
+	touch_loop(busy.anon, BUSY_ANON);
+	lend(0);
+	printf("# busy: filled in %llu ms; MemFree %ld kB, Cached %ld kB, AnonPages %ld kB, CmaTotal %ld kB, target CmaFree <= %ld kB\n",
+	       (unsigned long long)(now_ns() - start) / 1000000, meminfo_kb("MemFree"),
+	       meminfo_kb("Cached"), meminfo_kb("AnonPages"), busy.cma_total_kb,
+	       busy.lend_target_kb);
+	busy_area_report("busy_area_start");
+
+	pfn = busy.base_pfn + base;	/* first fit, until cma_buf says where */
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		size = sizes[i];
+		reps = (size < 64 * MIB ? 11 : 9) * rep_scale;
+		if (reps > MAX_REPS)
+			reps = MAX_REPS;
+		n_cb = n_heap = 0;
+		for (r = 0; r < reps; r++) {
+			/* cma_buf */
+			lend(size);
+			fr_cb[n_cb] = meminfo_kb("CmaFree");
+			lw_cb[n_cb] = lent_permille(pfn, size / page_size);
+			used[nu++] = cma_used();
+			t0 = now_ns();
+			ret = try_alloc(size);
+			t = now_ns() - t0;
+			if (ret) {
+				fail_cb++;
+				printf("# busy: cma_buf alloc of %zu: %s\n", size, strerror(-ret));
+			} else {
+				phys_pfn = read_long(SYS "/cma_buf0/phys_addr");
+				if (phys_pfn > 0)
+					pfn = phys_pfn / page_size;
+				a_cb[n_cb++] = t;
+				cb_free(0);
+				wait_used(base);
+			}
+
+			/* CMA heap: the same first fit */
+			lend(size);
+			fr_heap[n_heap] = meminfo_kb("CmaFree");
+			lw_heap[n_heap] = lent_permille(pfn, size / page_size);
+			used[nu++] = cma_used();
+			d.len = size;
+			d.fd_flags = O_RDWR | O_CLOEXEC;
+			t0 = now_ns();
+			ret = ioctl(heap_fd, DMA_HEAP_IOCTL_ALLOC, &d) ? -errno : 0;
+			t = now_ns() - t0;
+			if (ret) {
+				fail_heap++;
+				printf("# busy: heap alloc of %zu: %s\n", size, strerror(-ret));
+			} else {
+				a_heap[n_heap++] = t;
+				close(d.fd);
+				wait_used(base);
+			}
+		}
+		if (n_cb) {
+			report("alloc_busy", "cma_buf", size, a_cb, n_cb, "ns");
+			report("busy_cma_free", "cma_buf", size, fr_cb, n_cb, "kB");
+			report("busy_lent", "cma_buf", size, lw_cb, n_cb, "permille");
+		}
+		if (n_heap) {
+			report("alloc_busy", "heap", size, a_heap, n_heap, "ns");
+			report("busy_cma_free", "heap", size, fr_heap, n_heap, "kB");
+			report("busy_lent", "heap", size, lw_heap, n_heap, "permille");
+		}
+	}
+	report("busy_cma_used", "both", 0, used, nu, "pages");
+	t = fail_cb;
+	report("busy_failed", "cma_buf", 0, &t, 1, "allocs");
+	t = fail_heap;
+	report("busy_failed", "heap", 0, &t, 1, "allocs");
+	t = busy.lend_short;
+	report("busy_lend_short", "both", 0, &t, 1, "times");
+	busy_area_report("busy_area_end");
+	printf("# busy: %llu ms, %llu MiB read to lend CMA out\n",
+	       (unsigned long long)(now_ns() - start) / 1000000,
+	       (unsigned long long)busy.lend_kb_read / 1024);
+
+	/* The pool, with the area lent out between repetitions. */
+	bench_pooled("busy", lend, anon_buf);
+
+	/* Give the memory back: later steps (the kernel probe) see an idle machine. */
+	munmap(busy.anon, BUSY_ANON);
+	close(busy.file);
+	close(busy.kpf);
+	free(busy.chunk);
+	fd = open("/proc/sys/vm/drop_caches", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		write_str(fd, "3");
+		close(fd);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const size_t sizes[] = { 1 * MIB, 4 * MIB, 16 * MIB, 64 * MIB, 256 * MIB };
@@ -637,6 +1165,11 @@ int main(int argc, char **argv)
 		bench_probe(anon_buf);
 	if (!strcmp(only, "all") || !strcmp(only, "pin"))
 		bench_pin(anon_buf);
+	if (!strcmp(only, "all") || !strcmp(only, "pool"))
+		bench_pooled("idle", NULL, anon_buf);
+	/* Last: it fills the guest's memory (and gives it back after). */
+	if (!strcmp(only, "all") || !strcmp(only, "busy"))
+		bench_busy(anon_buf);
 	printf("# done (%llu)\n", (unsigned long long)(sink & 1));
 	return 0;
 }

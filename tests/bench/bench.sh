@@ -8,6 +8,8 @@
 # measured in the same run (see README.md, Performance).
 #
 # Environment: BENCH_REP_SCALE=N multiplies the repetitions (default 1);
+# BENCH_ONLY=STEP runs one step of bench.c (size, bw, scale, pt, random,
+# probe, pin, busy; the other figures then read NaN and the exit status is 1);
 # TIMEOUT (s) bounds the guest run.
 set -euo pipefail
 . "$(dirname "$0")/../env.sh"
@@ -21,7 +23,7 @@ ko=$(module_for bench)
 mkdir -p "$OUT"
 rm -rf "$OUT/guest"
 mkdir -p "$OUT/guest"
-gcc -O2 -Wall -Wextra -Werror -static -o "$OUT/guest/bench" "$TOP/tests/bench/bench.c"
+gcc -O2 -Wall -Wextra -Werror -static -I"$TOP/include/uapi" -o "$OUT/guest/bench" "$TOP/tests/bench/bench.c"
 # The kernel-side probe (tests/bench/probe): times cma_alloc, zeroing and
 # cma_release inside the guest, to split cma_buf's alloc cost.
 rm -rf "$OUT/probe"
@@ -30,19 +32,45 @@ cp "$TOP/tests/bench/probe/cma_probe.c" "$TOP/tests/bench/probe/Kbuild" "$OUT/pr
 make -s -C "$(kernel_kdir bench)" M="$OUT/probe" modules >&2
 cp "$OUT/probe/cma_probe.ko" "$OUT/guest/"
 
+# The busy-machine step (bench.c, bench_busy) reads a file larger than the
+# guest's RAM from a disk, so that the CMA area is lent to page cache: a
+# small ext4 image (run.sh --disk, snapshot mode) with busybox as its /bin
+# (the command runs chrooted in it) and /fill, a sparse file of 3 GiB. Its
+# holes read as zeros without disk I/O, but the pages are page cache like any
+# other (clean, movable, on the LRU), which is what cma_alloc() meets.
+# Cached in the build folder; remade when this script changes.
+disk=$OUT/disk-$(sha256sum "$0" /bin/busybox | sha256sum | cut -c1-12).ext4
+if [ ! -f "$disk" ]; then
+	rm -rf "$OUT/disk-root" "$OUT"/disk-*.ext4
+	mkdir -p "$OUT/disk-root"/{bin,sbin,proc,sys,dev,tmp,tests,extra}
+	cp /bin/busybox "$OUT/disk-root/bin/busybox"
+	for a in $(/bin/busybox --list); do
+		[ "$a" = busybox ] || ln -s busybox "$OUT/disk-root/bin/$a"
+	done
+	# tests/vm/init runs the root's ldconfig: nothing to do in this one.
+	printf '#!/bin/sh
+' >"$OUT/disk-root/sbin/ldconfig"
+	chmod 755 "$OUT/disk-root/sbin/ldconfig"
+	truncate -s 3G "$OUT/disk-root/fill"
+	mkfs.ext4 -q -F -L cma_buf-bench -d "$OUT/disk-root" "$disk.tmp" 3200M
+	rm -rf "$OUT/disk-root"
+	mv "$disk.tmp" "$disk"
+fi
+
 # 256 MiB must fit for either allocator, and the 4000-buffer scaling test
 # holds 4000 x 64 KiB = 250 MiB: a 512 MiB CMA area. Guest RAM is large enough
 # that anonymous memory never needs the CMA area (the kernel falls back to CMA
 # for movable pages only when CMA holds over half of the free memory).
 # TCG marks the TSC unstable against jiffies and falls back to a 4 ms clock:
 # tsc=reliable keeps the nanosecond clock. brd.rd_size: a 64 MiB RAM disk for
-# the O_DIRECT figure.
+# the O_DIRECT figure. The busy step fills those 2 GiB with page cache and
+# 512 MiB of anonymous memory besides the 256 MiB the others use.
 echo "bench: booting the bench kernel (TCG or KVM, one VM); this takes a few minutes" >&2
 set +e
 CMA_SIZE=512M "$TOP/tests/vm/run.sh" --kernel "$image" --kname bench --module "$ko" \
-	--modparams "max_buffers=8192" --extra "$OUT/guest" --mem 2048 \
+	--modparams "max_buffers=8192" --extra "$OUT/guest" --mem 2048 --disk "$disk" \
 	--append "tsc=reliable brd.rd_size=65536" --name "bench-$$" --timeout "${TIMEOUT:-2400}" \
-	--log "$OUT/console.log" --cmd "BENCH_REP_SCALE=${BENCH_REP_SCALE:-1} /extra/bench &&
+	--log "$OUT/console.log" --cmd "BENCH_REP_SCALE=${BENCH_REP_SCALE:-1} /extra/bench ${BENCH_ONLY:-all} &&
 		{ insmod /extra/cma_probe.ko 2>/dev/null; dmesg | sed -n 's/.*cma_probe: //p'; true; }" \
 	>"$OUT/raw.txt"
 rc=$?

@@ -21,12 +21,14 @@ def load(raw):
         if f[0] == "P" and len(f) == 7:
             # Kernel probe: P,<what>,<bytes>,<reps>,<median>,<min>,<max> in ns.
             f = ["R", "kprobe_" + f[1], "kernel"] + f[2:] + ["ns"]
-        if len(f) != 9:
+        if len(f) == 9:
+            f.append("")            # no p90: the kernel probe's lines
+        if len(f) != 10:
             continue
-        test, impl, size, reps, med, lo, hi, unit = f[1:]
+        test, impl, size, reps, med, lo, hi, unit, p90 = f[1:]
         res[(test, impl, int(size))] = {
             "reps": int(reps), "median": int(med), "min": int(lo), "max": int(hi),
-            "unit": unit}
+            "unit": unit, "p90": int(p90) if p90 else None}
     return res
 
 
@@ -41,10 +43,11 @@ def main():
         sys.exit("report.py: no results in %s" % raw)
 
     with open(out + "/results.csv", "w") as f:
-        f.write("test,impl,size_bytes,reps,median,min,max,unit\n")
+        f.write("test,impl,size_bytes,reps,median,min,max,unit,p90\n")
         for (test, impl, size), r in res.items():
-            f.write("%s,%s,%d,%d,%d,%d,%d,%s\n" % (test, impl, size, r["reps"], r["median"],
-                                                    r["min"], r["max"], r["unit"]))
+            f.write("%s,%s,%d,%d,%d,%d,%d,%s,%s\n" % (
+                test, impl, size, r["reps"], r["median"], r["min"], r["max"], r["unit"],
+                "" if r["p90"] is None else r["p90"]))
 
     def med(test, impl, size):
         r = res.get((test, impl, size))
@@ -80,10 +83,33 @@ def main():
         fmt = lambda r: "%d (%d–%d)" % (r["median"], r["min"], r["max"]) if r else "-"
         lines.append("| %s | %s | %s |" % (label, fmt(c), fmt(a)))
     lines.append("")
-    lines.append("| live 64 KiB buffers | alloc+free of 1 MiB, ms |")
-    lines.append("|---:|---:|")
+    lines.append("| live 64 KiB buffers | alloc+free of 1 MiB, ms | its alloc | its free | "
+                 "free of one of the 10 oldest |")
+    lines.append("|---:|---:|---:|---:|---:|")
     for n in (10, 100, 1000, 4000):
-        lines.append("| %d | %s |" % (n, cell("scale", "cma_buf", n)))
+        lines.append("| %d | %s |" % (n, " | ".join(
+            cell(t, "cma_buf", n) for t in ("scale", "scale_alloc", "scale_free",
+                                            "scale_free_oldest"))))
+    grow = sorted(s for t, i, s in res if t == "scale_grow")
+    if grow:
+        lines.append("")
+        lines.append("| live 64 KiB buffers (bucket middle) | alloc of the next 64 KiB, ms | "
+                     "free of the newest, ms |")
+        lines.append("|---:|---:|---:|")
+        for n in grow:
+            lines.append("| %d | %s | %s |" % (n, cell("scale_grow", "cma_buf", n),
+                                               cell("scale_shrink", "cma_buf", n)))
+        for t, label in [("scale_grow", "alloc"), ("scale_shrink", "free")]:
+            lo, hi = med(t, "cma_buf", grow[0]), med(t, "cma_buf", grow[-1])
+            if lo is not None and hi is not None:
+                lines.append("")
+                lines.append("Per live buffer, %s: %.1f ns (median at %d live minus median at %d, "
+                             "over the difference)." % (label, (hi - lo) / (grow[-1] - grow[0]),
+                                                        grow[-1], grow[0]))
+        lo, hi = med("scale_free_oldest", "cma_buf", 10), med("scale_free_oldest", "cma_buf", 4000)
+        if lo is not None and hi is not None:
+            lines.append("Per live buffer, free of an old buffer (the cdev list walk): %.1f ns."
+                         % ((hi - lo) / 3990))
     probe = [("probe_alloc", "cma_buf", 4096, "cma_buf alloc of one page"),
              ("probe_alloc", "heap", 4096, "CMA heap alloc of one page"),
              ("probe_sysfs_write", "cma_buf", 0, "refused alloc write (syscall + sysfs)")]
@@ -114,6 +140,72 @@ def main():
             lines.append("| %s | %s |" % (
                 "%d KiB" % (size >> 10) if size < (1 << 20) else "%d MiB" % (size >> 20),
                 " | ".join(cell("kprobe_" + n, "kernel", size) for n in names)))
+    busy_sizes = [(4 << 20, "4M"), (16 << 20, "16M"), (64 << 20, "64M")]
+    if any(res.get(("alloc_busy", i, s)) for s, _ in busy_sizes for i in ("cma_buf", "heap")):
+        def pct(r):
+            return "-" if not r else "%.1f–%.1f %%" % (r["min"] / 10, r["max"] / 10)
+
+        def kb(r):
+            return "-" if not r else "%d–%d" % (r["min"] >> 10, r["max"] >> 10)
+
+        def dist(r):
+            if not r:
+                return "-"
+            return "%s / %s / %s" % (ms(r["median"]), ms(r["p90"]), ms(r["max"]))
+        lines.append("")
+        lines.append("Busy machine: the CMA area lent to page cache and anonymous memory before "
+                     "every allocation; ms, median / p90 / max.")
+        lines.append("")
+        lines.append("| size | reps | alloc cma_buf busy | alloc CMA heap busy | "
+                     "alloc cma_buf idle | CmaFree before, MiB | range lent before |")
+        lines.append("|---:|---:|---:|---:|---:|---:|---:|")
+        for size, name in busy_sizes:
+            c, h = res.get(("alloc_busy", "cma_buf", size)), res.get(("alloc_busy", "heap", size))
+            lines.append("| %s | %s | %s | %s | %s | %s | %s |" % (
+                name, c["reps"] if c else "-", dist(c), dist(h),
+                dist(res.get(("alloc", "cma_buf", size))),
+                kb(res.get(("busy_cma_free", "cma_buf", size))),
+                pct(res.get(("busy_lent", "cma_buf", size)))))
+        kinds = ["anon", "file", "shmem", "free", "other"]
+        lines.append("")
+        lines.append("| CMA area, pages | " + " | ".join(kinds) + " |")
+        lines.append("|---|" + "---:|" * len(kinds))
+        for t, label in [("busy_area_start", "after the fill"), ("busy_area_end", "at the end")]:
+            lines.append("| %s | %s |" % (label, " | ".join(
+                str(med(t, k, 0)) if med(t, k, 0) is not None else "-" for k in kinds)))
+        u = res.get(("busy_cma_used", "both", 0))
+        fails = [med("busy_failed", i, 0) for i in ("cma_buf", "heap")]
+        lines.append("")
+        lines.append("CMA debugfs `used` before each allocation: %s pages; failed allocations: "
+                     "cma_buf %s, heap %s; lend() stopped short of its CmaFree target %s times." % (
+                         "-" if not u else "%d–%d" % (u["min"], u["max"]), fails[0], fails[1],
+                         med("busy_lend_short", "both", 0)))
+    if res.get(("alloc_pooled", "idle", 16 << 20)) or res.get(("alloc_pooled", "busy", 16 << 20)):
+        lines.append("")
+        lines.append("Pool of four 16 MiB buffers (`pool=16M*4`), waiting for the worker to refill "
+                     "between allocations; ms, median / p90 / max.")
+        lines.append("")
+        lines.append("| machine | alloc from the pool | CMA_BUF_IOC_ALLOC from the pool | "
+                     "memset of 16 MiB | alloc without a pool |")
+        lines.append("|---|---:|---:|---:|---:|")
+
+        def dist3(r):
+            return "-" if not r else "%s / %s / %s" % (ms(r["median"]), ms(r["p90"]), ms(r["max"]))
+        for impl, plain in [("idle", ("alloc", "cma_buf")), ("busy", ("alloc_busy", "cma_buf"))]:
+            lines.append("| %s | %s | %s | %s | %s |" % (
+                impl, dist3(res.get(("alloc_pooled", impl, 16 << 20))),
+                dist3(res.get(("alloc_pooled_ioctl", impl, 16 << 20))),
+                dist3(res.get(("memset", impl, 16 << 20))),
+                dist3(res.get(plain + (16 << 20,)))))
+        dev = [(n, res.get(("kprobe_" + n, "kernel", 0))) for n in
+               ("device_create_node", "device_destroy_node", "device_create_nonode",
+                "device_destroy_nonode")]
+        if all(r for _, r in dev):
+            lines.append("")
+            lines.append("What a buffer's device costs in this guest, whatever its size (kernel "
+                         "probe, median ms): " + ", ".join("%s %s" % (n.replace("_", " "),
+                                                                     ms(r["median"]))
+                                                           for n, r in dev) + ".")
     table = "\n".join(lines) + "\n"
     with open(out + "/table.md", "w") as f:
         f.write(table)
@@ -159,6 +251,22 @@ def main():
     for size, name in SIZES:
         ratio("free_vs_heap_" + name, med("free", "cma_buf", size), med("free", "heap", size))
     ratio("scale_4000_vs_10", med("scale", "cma_buf", 4000), med("scale", "cma_buf", 10))
+    for size, name in busy_sizes:
+        ratio("alloc_busy_vs_heap_" + name, med("alloc_busy", "cma_buf", size),
+              med("alloc_busy", "heap", size))
+    for size, name in busy_sizes:
+        ratio("alloc_busy_vs_idle_" + name, med("alloc_busy", "cma_buf", size),
+              med("alloc", "cma_buf", size))
+    ratio("alloc_pooled_vs_memset_16M", med("alloc_pooled", "idle", 16 << 20),
+          med("memset", "idle", 16 << 20))
+    ratio("alloc_pooled_busy_vs_memset_16M", med("alloc_pooled", "busy", 16 << 20),
+          med("memset", "busy", 16 << 20))
+    ratio("alloc_pooled_ioctl_vs_memset_16M", med("alloc_pooled_ioctl", "idle", 16 << 20),
+          med("memset", "idle", 16 << 20))
+    ratio("alloc_pooled_vs_device_create_16M", med("alloc_pooled", "idle", 16 << 20),
+          med("kprobe_device_create_node", "kernel", 0))
+    ratio("alloc_pooled_vs_unpooled_16M", med("alloc_pooled", "idle", 16 << 20),
+          med("alloc", "cma_buf", 16 << 20))
     for size, name in [(4 << 20, "4M"), (64 << 20, "64M")]:
         ratio("pinnable_touch_vs_default_" + name, med("touch", "pinnable", size),
               med("touch", "default", size))

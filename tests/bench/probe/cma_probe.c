@@ -4,11 +4,15 @@
  * on the default CMA area, the parts cma_buf's alloc and free are made of:
  * cma_alloc(), zeroing (memset in 2 MiB strides as cma_buf does, memset64,
  * and clear_page() per page) and cma_release(), for a few sizes, prints one
- * "P,..." line per measurement and refuses to stay loaded.
+ * "P,..." line per measurement and refuses to stay loaded. It also times
+ * what every buffer costs beyond its pages, whatever its size: a class
+ * device with a char device number.
  */
 #define pr_fmt(fmt) "cma_probe: " fmt
 
 #include <linux/cma.h>
+#include <linux/device.h>
+#include <linux/fs.h>
 #include <linux/dma-map-ops.h>
 #include <linux/highmem.h>
 #include <linux/ktime.h>
@@ -110,6 +114,65 @@ static int probe_size(struct cma *cma, unsigned long bytes)
 	return 0;
 }
 
+/*
+ * A class device with a device number: its sysfs folder, its uevent and
+ * the devtmpfs node device_add() waits for. One without a number (no
+ * node) beside it splits off the node's part.
+ */
+static struct class probe_class = { .name = "cma_probe" };
+
+static s64 probe_elapsed(ktime_t t0)
+{
+	return ktime_to_ns(ktime_sub(ktime_get(), t0));
+}
+
+static int probe_devices(void)
+{
+	s64 cn[PROBE_REPS], dn[PROBE_REPS], c0[PROBE_REPS], d0[PROBE_REPS];
+	struct device *dev;
+	dev_t devt;
+	ktime_t t0;
+	int i, ret;
+
+	ret = class_register(&probe_class);
+	if (ret)
+		return ret;
+	ret = alloc_chrdev_region(&devt, 0, 1, "cma_probe");
+	if (ret)
+		goto out_class;
+	for (i = 0; i < PROBE_REPS; i++) {
+		t0 = ktime_get();
+		dev = device_create(&probe_class, NULL, devt, NULL, "cma_probe%d", i);
+		cn[i] = probe_elapsed(t0);
+		if (IS_ERR(dev)) {
+			ret = PTR_ERR(dev);
+			goto out_region;
+		}
+		t0 = ktime_get();
+		device_destroy(&probe_class, devt);
+		dn[i] = probe_elapsed(t0);
+		t0 = ktime_get();
+		dev = device_create(&probe_class, NULL, 0, NULL, "cma_probe_nonode%d", i);
+		c0[i] = probe_elapsed(t0);
+		if (IS_ERR(dev)) {
+			ret = PTR_ERR(dev);
+			goto out_region;
+		}
+		t0 = ktime_get();
+		device_unregister(dev);
+		d0[i] = probe_elapsed(t0);
+	}
+	probe_report("device_create_node", 0, cn);
+	probe_report("device_destroy_node", 0, dn);
+	probe_report("device_create_nonode", 0, c0);
+	probe_report("device_destroy_nonode", 0, d0);
+out_region:
+	unregister_chrdev_region(devt, 1);
+out_class:
+	class_unregister(&probe_class);
+	return ret;
+}
+
 static int __init cma_probe_init(void)
 {
 	static const unsigned long sizes[] = { SZ_4K, SZ_1M, SZ_4M, SZ_16M, SZ_64M };
@@ -123,6 +186,9 @@ static int __init cma_probe_init(void)
 		if (ret)
 			return ret;
 	}
+	ret = probe_devices();
+	if (ret)
+		return ret;
 	/* Measured; nothing to keep loaded. */
 	return -EAGAIN;
 }
