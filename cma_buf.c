@@ -387,6 +387,7 @@ struct cma_buf *cma_buf_new(size_t size, s64 index, size_t align, bool pinnable,
 	mutex_unlock(&cma_buf_lock);
 	if (ret)
 		goto err_put;
+	cma_buf_pool_refill_after(buf);
 	return buf;
 
 err_put:

@@ -93,6 +93,7 @@ void cma_buf_zero(struct cma_buf *buf);
 int cma_buf_pool_init(struct cma_buf_area *area);
 void cma_buf_pool_exit(void);
 bool cma_buf_pool_take(struct cma_buf *buf, size_t align);
+void cma_buf_pool_refill_after(const struct cma_buf *buf);
 bool cma_buf_pool_give(struct cma_buf *buf);
 int cma_buf_pool_set(const char *buf, size_t count);
 ssize_t cma_buf_pool_show(char *out);

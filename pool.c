@@ -255,16 +255,33 @@ bool cma_buf_pool_take(struct cma_buf *buf, size_t align)
 		}
 	}
 	mutex_unlock(&cma_buf_pool_lock);
-	if (!c)
-		return false;
-	/* Refill behind it, off this path. */
-	cma_buf_pool_kick(0);
 	if (!e)
 		return false;
 	buf->pages = e->pages;
 	buf->dma_addr = e->dma_addr;
 	kfree(e);
 	return true;
+}
+
+/**
+ * cma_buf_pool_refill_after() - refill behind a buffer of a pooled size
+ * @buf:	the new buffer, published
+ *
+ * Not from cma_buf_pool_take(): started there, the refill (cma_alloc()
+ * drains every CPU's page lists) competed with the rest of the allocation
+ * that took from the pool.
+ */
+void cma_buf_pool_refill_after(const struct cma_buf *buf)
+{
+	bool pooled;
+
+	if (buf->area != cma_buf_pool_area)
+		return;
+	mutex_lock(&cma_buf_pool_lock);
+	pooled = cma_buf_pool_find(buf->size);
+	mutex_unlock(&cma_buf_pool_lock);
+	if (pooled)
+		cma_buf_pool_kick(0);
 }
 
 /**
