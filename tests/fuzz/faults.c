@@ -713,6 +713,43 @@ static void __attribute__((unused)) sc_module_load(struct fctx *c)
 	check_clean(c, "after reload");
 }
 
+/*
+ * CMA_BUF_IOC_ALLOC on the control node: a failed call leaves no buffer,
+ * no node and no fd; a successful one gives an fd that works and whose
+ * close alone frees the buffer.
+ */
+static void sc_owned(struct fctx *c)
+{
+	static const int ok[] = { ENOMEM, EMFILE, ENFILE, 0 };
+	struct cma_buf_alloc a = { .size = 128 * 1024, .node = CMA_BUF_NODE_ANY,
+				   .flags = CMA_BUF_ALLOC_CLOEXEC };
+	int ctl = open("/dev/cma_buf", O_RDWR | O_CLOEXEC);
+	int err;
+
+	snprintf(c->what, sizeof(c->what), "CMA_BUF_IOC_ALLOC");
+	if (ctl < 0) {
+		fz_fail("open /dev/cma_buf: %s", strerror(errno));
+		return;
+	}
+	inject_on(c);
+	err = ioctl(ctl, CMA_BUF_IOC_ALLOC, &a) ? errno : 0;
+	if (inject_off(c))
+		fz_st->faults++;
+	close(ctl);
+	judge(c, OP_ALLOC, err, ok);
+	if (err) {
+		check_clean(c, "after the failed ioctl");
+		return;
+	}
+	if (!cb_buf_exists(a.index) || cb_count() != 1 || pwrite(a.fd, "abc", 3, 0) != 3)
+		fz_fail("%s succeeded but cma_buf%u is not (only) there or does not work", c->what,
+			a.index);
+	close(a.fd);
+	fz_result(OP_CLOSE, 0, "close owned");
+	/* No free: the close is the owner's release. */
+	check_clean(c, "after the owner's close");
+}
+
 struct scenario {
 	const char *name;
 	void (*run)(struct fctx *c);
@@ -721,6 +758,7 @@ struct scenario {
 
 static const struct scenario scenarios[] = {
 	{ "alloc", sc_alloc_small, true },
+	{ "owned alloc", sc_owned, true },
 	{ "backend switch", sc_backend_switch, false },
 	{ "export", sc_export, true },
 	{ "attach", sc_attach, true },
