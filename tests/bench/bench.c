@@ -432,8 +432,9 @@ static void bench_bw(size_t size, uint64_t *anon_buf)
  * 64 KiB buffers live. One run of each once read 1.44 for 4000 against 10,
  * others 1.03-1.20: the VM shares two host cores, so a slow patch of a few
  * seconds moved one block of repetitions. The blocks are interleaved now:
- * SCALE_ROUNDS rounds of 10 -> 100 -> 1000 -> 4000 -> back to 10, and each
- * figure is the median over all rounds, so a slow patch falls on both ends.
+ * SCALE_ROUNDS rounds of 10 -> 100 -> 1000 -> 4000 -> back to 10; each round
+ * gives its own 4000-vs-10 ratio, and scale_4000_vs_10 is their median, so a
+ * slow patch moves one round, not one end.
  *
  * What a live buffer still costs, measured on the way (scale_grow and
  * scale_shrink: the alloc and free of each 64 KiB buffer, by how many are
@@ -446,7 +447,7 @@ static void bench_bw(size_t size, uint64_t *anon_buf)
  * first open() of a node walks it too. The 1 MiB buffer here is the newest,
  * so scale_4000_vs_10 does not see it; scale_free_oldest does.
  */
-#define SCALE_ROUNDS	6
+#define SCALE_ROUNDS	12
 #define SCALE_MAX	4000
 #define SCALE_BUCKET	500
 #define SCALE_BLOCK	11
@@ -465,6 +466,7 @@ static void bench_scale(void)
 	static uint64_t vo[NL][SCALE_OLDEST * SCALE_ROUNDS * 4];
 	int nv[NL] = { 0 }, no[NL] = { 0 }, ng[SCALE_MAX / SCALE_BUCKET] = { 0 };
 	int ns[SCALE_MAX / SCALE_BUCKET] = { 0 };
+	uint64_t ratios[SCALE_ROUNDS * 4];
 	int live = 0, i, r, round, rounds = SCALE_ROUNDS * rep_scale;
 	uint64_t t0, t1;
 	char node[64], cmd[32];
@@ -509,9 +511,10 @@ static void bench_scale(void)
 				cb_alloc(SCALE_FILL_SIZE, r);
 			}
 		}
-		printf("# scale round %d: 4000 vs 10 %.3f\n", round,
-		       (double)median_of(v[NL - 1] + nv[NL - 1] - SCALE_BLOCK, SCALE_BLOCK) /
-		       (double)median_of(v[0] + nv[0] - SCALE_BLOCK, SCALE_BLOCK));
+		/* Each round's own ratio: both ends of it in the same minute. */
+		ratios[round] = median_of(v[NL - 1] + nv[NL - 1] - SCALE_BLOCK, SCALE_BLOCK) * 1000 /
+				median_of(v[0] + nv[0] - SCALE_BLOCK, SCALE_BLOCK);
+		printf("# scale round %d: 4000 vs 10 %.3f\n", round, ratios[round] / 1000.0);
 		while (live > lives[0]) {
 			live--;
 			t0 = now_ns();
@@ -521,6 +524,7 @@ static void bench_scale(void)
 				scale_shrink[live / SCALE_BUCKET][ns[live / SCALE_BUCKET]++] = t1;
 		}
 	}
+	report("scale_round_ratio", "cma_buf", SCALE_MAX, ratios, rounds, "permille");
 	for (i = 0; i < NL; i++) {
 		report("scale", "cma_buf", lives[i], v[i], nv[i], "ns");
 		report("scale_alloc", "cma_buf", lives[i], va[i], nv[i], "ns");
@@ -1075,8 +1079,9 @@ static void bench_busy(uint64_t *anon_buf)
 			fr_heap[n_heap] = meminfo_kb("CmaFree");
 			lw_heap[n_heap] = lent_permille(pfn, size / page_size);
 			used[nu++] = cma_used();
-			d.len = size;
-			d.fd_flags = O_RDWR | O_CLOEXEC;
+			/* heap_flags must be zero (EINVAL otherwise), fd out. */
+			d = (struct dma_heap_allocation_data){ .len = size,
+							       .fd_flags = O_RDWR | O_CLOEXEC };
 			t0 = now_ns();
 			ret = ioctl(heap_fd, DMA_HEAP_IOCTL_ALLOC, &d) ? -errno : 0;
 			t = now_ns() - t0;
@@ -1127,10 +1132,25 @@ static void bench_busy(uint64_t *anon_buf)
 	}
 }
 
+/* Is @step in @only, "all" or a comma-separated list of steps? */
+static int step_wanted(const char *only, const char *step)
+{
+	size_t n = strlen(step);
+	const char *p;
+
+	if (!strcmp(only, "all"))
+		return 1;
+	for (p = only; (p = strstr(p, step)); p += n)
+		if ((p == only || p[-1] == ',') && (p[n] == 0 || p[n] == ','))
+			return 1;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const size_t sizes[] = { 1 * MIB, 4 * MIB, 16 * MIB, 64 * MIB, 256 * MIB };
 	const char *only = argc > 1 ? argv[1] : "all";
+#define STEP(name)	step_wanted(only, name)
 	uint64_t *anon_buf;
 	size_t i;
 
@@ -1151,24 +1171,24 @@ int main(int argc, char **argv)
 	       page_size, cma_used());
 
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
-		if (!strcmp(only, "all") || !strcmp(only, "size"))
+		if (STEP("size"))
 			bench_size(sizes[i], anon_buf);
-	if (!strcmp(only, "all") || !strcmp(only, "bw"))
+	if (STEP("bw"))
 		bench_bw(64 * MIB, anon_buf);
-	if (!strcmp(only, "all") || !strcmp(only, "scale"))
+	if (STEP("scale"))
 		bench_scale();
-	if (!strcmp(only, "all") || !strcmp(only, "pt"))
+	if (STEP("pt"))
 		bench_pt();
-	if (!strcmp(only, "all") || !strcmp(only, "random"))
+	if (STEP("random"))
 		bench_random(anon_buf);
-	if (!strcmp(only, "all") || !strcmp(only, "probe"))
+	if (STEP("probe"))
 		bench_probe(anon_buf);
-	if (!strcmp(only, "all") || !strcmp(only, "pin"))
+	if (STEP("pin"))
 		bench_pin(anon_buf);
-	if (!strcmp(only, "all") || !strcmp(only, "pool"))
+	if (STEP("pool"))
 		bench_pooled("idle", NULL, anon_buf);
 	/* Last: it fills the guest's memory (and gives it back after). */
-	if (!strcmp(only, "all") || !strcmp(only, "busy"))
+	if (STEP("busy"))
 		bench_busy(anon_buf);
 	printf("# done (%llu)\n", (unsigned long long)(sink & 1));
 	return 0;
