@@ -466,12 +466,17 @@ def _alloc_owned(size, align, pinnable, area, node):
                                 area or b"", 0, 0, 0, 0, 0, 0))
     try:
         ctl = os.open(_CONTROL, os.O_RDWR | os.O_CLOEXEC)
-        try:
-            fcntl.ioctl(ctl, _IOC_ALLOC, req, True)
-        finally:
-            os.close(ctl)
     except OSError as e:
         raise OSError(e.errno, e.strerror, _CONTROL) from None
+    try:
+        fcntl.ioctl(ctl, _IOC_ALLOC, req, True)
+    except OSError as e:
+        # Not the control node's name: it is there; what was asked for is not.
+        what = "area %r" % area.decode(errors="replace") if area else (
+            "node %d" % node if node != _NODE_ANY else "%d bytes" % size)
+        raise OSError(e.errno, "CMA_BUF_IOC_ALLOC (%s): %s" % (what, e.strerror)) from None
+    finally:
+        os.close(ctl)
     out = struct.unpack(_ALLOC_FMT, req)
     return out[5], out[6]
 
