@@ -22,6 +22,8 @@
  *            64 MiB O_DIRECT write to a RAM disk from its mapping vs from
  *            anonymous memory
  *   pool   - alloc of 16 MiB from a pool of four, vs a memset of 16 MiB
+ *   phases - the kernel functions an alloc spends its time in, traced in
+ *            place: cma_buf, heap and pooled allocs
  *   busy   - alloc of 4, 16 and 64 MiB, cma_buf vs heap, with the CMA area
  *            lent out to page cache and anonymous memory (last: it fills
  *            the guest's memory)
@@ -39,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -233,6 +236,20 @@ static int reps_for(size_t size)
 	return r > MAX_REPS ? MAX_REPS : r;
 }
 
+/*
+ * What runs just before a timed allocation moves its time in this guest by
+ * up to a millisecond: a user-space sweep over @size evicts the emulated
+ * TLB and the caches the allocator's kernel paths were warm in. cma_buf used
+ * to go right after bench_size's user-space loops and the heap right after
+ * cma_buf's free: with the order swapped, cma_buf's 1 MiB alloc fell from
+ * 2.7 to 1.6 ms and the heap's rose from 0.8 to 1.1 ms (2026-12-05). So
+ * every contender's timed allocation follows the same sweep.
+ */
+static void settle(uint64_t *anon_buf, size_t size)
+{
+	touch_loop((char *)anon_buf, size);
+}
+
 /* alloc, touch and free for one size; all three contenders per repetition. */
 static void bench_size(size_t size, uint64_t *anon_buf)
 {
@@ -246,6 +263,7 @@ static void bench_size(size_t size, uint64_t *anon_buf)
 
 	for (r = 0; r < reps; r++) {
 		/* cma_buf */
+		settle(anon_buf, size);
 		t0 = now_ns();
 		cb_alloc(size, 0);
 		a_cb[r] = now_ns() - t0;
@@ -272,6 +290,7 @@ static void bench_size(size_t size, uint64_t *anon_buf)
 		f_cb[r] = now_ns() - t0;
 
 		/* CMA heap */
+		settle(anon_buf, size);
 		t0 = now_ns();
 		fd = heap_alloc(size);
 		a_heap[r] = now_ns() - t0;
@@ -1132,6 +1151,283 @@ static void bench_busy(uint64_t *anon_buf)
 	}
 }
 
+/*
+ * Where an allocation's time goes, in place. The function graph tracer (the
+ * bench kernel has it: tests/kernel/bench.config) times the kernel functions
+ * below, for this process only, while it allocates as bench_size does (the
+ * same sweep before each call): 1 and 16 MiB from cma_buf and from the heap,
+ * 16 MiB from a pool through the alloc file and through the ioctl. Every
+ * traced call adds microseconds of tracing, so these wall times run a little
+ * over bench_size's: the split is the result, not the sum. Output:
+ * R,phase_<what>,<function>,<bytes>,... (the calls of one allocation added
+ * up) and R,phase_<what>,wall,... for the whole allocation.
+ */
+#define TRACEFS		"/sys/kernel/tracing"
+#define PHASE_REPS	11
+
+static const char *const phase_funcs[] = {
+	"kernfs_fop_write_iter",	/* the alloc write, parsing and all */
+	"cma_buf_control_ioctl",
+	"dma_heap_ioctl",
+	"cma_buf_new",
+	"cma_buf_pool_take",
+	"cma_alloc",
+	"cma_buf_zero",
+	"cma_heap_allocate",
+	"dma_buf_export",
+	"cdev_device_add",
+	"device_add",
+	"sysfs_create_groups",
+	"devtmpfs_create_node",
+	"kobject_uevent_env",
+	"anon_inode_getfile",
+};
+#define N_PHASE_FUNCS	(sizeof(phase_funcs) / sizeof(phase_funcs[0]))
+
+struct phase_set {
+	const char *what;
+	size_t size;
+	int n;
+	uint64_t wall[MAX_REPS];
+	uint64_t fn[N_PHASE_FUNCS][MAX_REPS];
+	int seen[N_PHASE_FUNCS];
+};
+
+static int trace_on_fd = -1;
+static char trace_text[1 << 20];
+
+static int tracefs_write(const char *file, const char *s, int flags)
+{
+	char path[128];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), TRACEFS "/%s", file);
+	fd = open(path, O_WRONLY | O_CLOEXEC | flags);
+	if (fd < 0)
+		return -errno;
+	ret = write(fd, s, strlen(s)) == (ssize_t)strlen(s) ? 0 : -errno;
+	close(fd);
+	return ret;
+}
+
+/* The function graph tracer on phase_funcs for this process; 0 or -errno. */
+static int phase_setup(void)
+{
+	char pid[16];
+	size_t i;
+	int ret, n = 0;
+
+	if (access(TRACEFS "/trace", F_OK) &&
+	    mount("nodev", TRACEFS, "tracefs", 0, NULL) && errno != EBUSY)
+		return -errno;
+	ret = tracefs_write("tracing_on", "0", O_TRUNC);
+	if (!ret)
+		ret = tracefs_write("current_tracer", "nop", O_TRUNC);
+	if (!ret)
+		ret = tracefs_write("set_ftrace_filter", "", O_TRUNC);
+	if (ret)
+		return ret;
+	for (i = 0; i < N_PHASE_FUNCS; i++) {
+		if (tracefs_write("set_ftrace_filter", phase_funcs[i], O_APPEND))
+			printf("# phases: %s cannot be traced\n", phase_funcs[i]);
+		else
+			n++;
+	}
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	ret = tracefs_write("set_ftrace_pid", pid, O_TRUNC);
+	if (!ret)
+		ret = tracefs_write("current_tracer", "function_graph", O_TRUNC);
+	/*
+	 * Name the function on a closing brace too: one line per call to read.
+	 * (A tracer's options exist while it is the current one.)
+	 */
+	if (!ret)
+		ret = tracefs_write("trace_options", "funcgraph-tail", O_TRUNC);
+	if (ret)
+		return ret;
+	trace_on_fd = open(TRACEFS "/tracing_on", O_WRONLY | O_CLOEXEC);
+	if (trace_on_fd < 0)
+		return -errno;
+	return n ? 0 : -ENOENT;
+}
+
+static void phase_teardown(void)
+{
+	close(trace_on_fd);
+	tracefs_write("current_tracer", "nop", O_TRUNC);
+	tracefs_write("set_ftrace_filter", "", O_TRUNC);
+	tracefs_write("set_ftrace_pid", "", O_TRUNC);
+	tracefs_write("tracing_on", "1", O_TRUNC);
+}
+
+static void phase_begin(void)
+{
+	int fd = open(TRACEFS "/trace", O_WRONLY | O_TRUNC | O_CLOEXEC);
+
+	if (fd < 0)
+		die("clear " TRACEFS "/trace");
+	close(fd);
+	write_str(trace_on_fd, "1");
+}
+
+/*
+ * One line of the graph, "CPU) [mark] DURATION us | name();" or
+ * "... | } / * name [module] * /" (funcgraph-tail): the phase_funcs index of
+ * a timed call, its duration in ns to *@ns; N_PHASE_FUNCS for any other
+ * line.
+ */
+static size_t phase_line(const char *l, uint64_t *ns)
+{
+	const char *bar = strchr(l, '|'), *us = strstr(l, " us "), *num, *name;
+	size_t i, len;
+
+	if (!bar || !us || us > bar)
+		return N_PHASE_FUNCS;
+	for (num = us; num > l && (num[-1] == '.' || (num[-1] >= '0' && num[-1] <= '9')); num--)
+		;
+	if (num == us)
+		return N_PHASE_FUNCS;
+	for (name = bar + 1; *name == ' '; name++)
+		;
+	if (!strncmp(name, "} /* ", 5))
+		name += 5;
+	len = strcspn(name, " ();");
+	for (i = 0; i < N_PHASE_FUNCS; i++)
+		if (strlen(phase_funcs[i]) == len && !strncmp(name, phase_funcs[i], len)) {
+			*ns = (uint64_t)(strtod(num, NULL) * 1000);
+			return i;
+		}
+	return N_PHASE_FUNCS;
+}
+
+static void phase_end(struct phase_set *set, uint64_t wall)
+{
+	int fd, r = set->n, k;
+	ssize_t n, len = 0;
+	char *l, *e;
+	uint64_t ns;
+	size_t i;
+
+	write_str(trace_on_fd, "0");
+	fd = open(TRACEFS "/trace", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		die("open " TRACEFS "/trace");
+	while ((n = read(fd, trace_text + len, sizeof(trace_text) - 1 - len)) > 0)
+		len += n;
+	close(fd);
+	trace_text[len] = 0;
+	set->wall[r] = wall;
+	for (i = 0; i < N_PHASE_FUNCS; i++)
+		set->fn[i][r] = 0;
+	for (l = trace_text, k = 0; l < trace_text + len; l = e + 1) {
+		e = strchrnul(l, '\n');
+		*e = 0;
+		i = phase_line(l, &ns);
+		if (i < N_PHASE_FUNCS) {
+			set->fn[i][r] += ns;
+			set->seen[i] = 1;
+			k++;
+		}
+	}
+	/* Nothing timed: show what the tracer wrote, to see why. */
+	if (!k && !r) {
+		for (l = trace_text; l < trace_text + len; l++)
+			if (!*l)
+				*l = '\n';
+		printf("# phases: no timed call in the trace of %s %zu:\n# %.*s\n", set->what,
+		       set->size, (int)(len < 2000 ? len : 2000), trace_text);
+	}
+	set->n++;
+}
+
+static void phase_report(struct phase_set *set)
+{
+	char test[64];
+	size_t i;
+
+	snprintf(test, sizeof(test), "phase_%s", set->what);
+	report(test, "wall", set->size, set->wall, set->n, "ns");
+	for (i = 0; i < N_PHASE_FUNCS; i++)
+		if (set->seen[i])
+			report(test, phase_funcs[i], set->size, set->fn[i], set->n, "ns");
+}
+
+static void bench_phases(uint64_t *anon_buf)
+{
+	static struct phase_set sets[] = {
+		{ .what = "cma_buf", .size = 1 * MIB }, { .what = "heap", .size = 1 * MIB },
+		{ .what = "cma_buf", .size = 16 * MIB }, { .what = "heap", .size = 16 * MIB },
+		{ .what = "pooled", .size = POOL_SIZE },
+		{ .what = "pooled_ioctl", .size = POOL_SIZE },
+	};
+	char spec[64];
+	long base = cma_used();
+	uint64_t t0, t;
+	size_t i;
+	int r, fd, ctl, ret = phase_setup();
+
+	if (ret) {
+		printf("# phases: no function graph tracer (%s), not measured\n", strerror(-ret));
+		return;
+	}
+	for (i = 0; i < 4; i += 2)
+		for (r = 0; r < PHASE_REPS; r++) {
+			settle(anon_buf, sets[i].size);
+			phase_begin();
+			t0 = now_ns();
+			cb_alloc(sets[i].size, 0);
+			t = now_ns() - t0;
+			phase_end(&sets[i], t);
+			cb_free(0);
+			wait_used(base);
+
+			settle(anon_buf, sets[i + 1].size);
+			phase_begin();
+			t0 = now_ns();
+			fd = heap_alloc(sets[i + 1].size);
+			t = now_ns() - t0;
+			phase_end(&sets[i + 1], t);
+			close(fd);
+			wait_used(base);
+		}
+
+	snprintf(spec, sizeof(spec), "%zu*%d", POOL_SIZE, POOL_COUNT);
+	pool_set(spec);
+	ctl = open("/dev/cma_buf", O_RDWR | O_CLOEXEC);
+	if (ctl < 0)
+		die("open /dev/cma_buf");
+	for (r = 0; r < PHASE_REPS; r++) {
+		struct cma_buf_alloc req = { .size = POOL_SIZE, .node = CMA_BUF_NODE_ANY,
+					     .flags = CMA_BUF_ALLOC_CLOEXEC };
+
+		pool_wait(POOL_SIZE, POOL_COUNT);
+		settle(anon_buf, POOL_SIZE);
+		phase_begin();
+		t0 = now_ns();
+		if (try_alloc(POOL_SIZE))
+			die("pooled alloc");
+		t = now_ns() - t0;
+		phase_end(&sets[4], t);
+		cb_free(0);
+
+		pool_wait(POOL_SIZE, POOL_COUNT);
+		settle(anon_buf, POOL_SIZE);
+		phase_begin();
+		t0 = now_ns();
+		if (ioctl(ctl, CMA_BUF_IOC_ALLOC, &req))
+			die("CMA_BUF_IOC_ALLOC");
+		t = now_ns() - t0;
+		phase_end(&sets[5], t);
+		close(req.fd);
+	}
+	close(ctl);
+	pool_set("\n");
+	wait_used(base);
+	phase_teardown();
+	for (i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
+		phase_report(&sets[i]);
+}
+
 /* Is @step in @only, "all" or a comma-separated list of steps? */
 static int step_wanted(const char *only, const char *step)
 {
@@ -1187,6 +1483,8 @@ int main(int argc, char **argv)
 		bench_pin(anon_buf);
 	if (STEP("pool"))
 		bench_pooled("idle", NULL, anon_buf);
+	if (STEP("phases"))
+		bench_phases(anon_buf);
 	/* Last: it fills the guest's memory (and gives it back after). */
 	if (STEP("busy"))
 		bench_busy(anon_buf);

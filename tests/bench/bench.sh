@@ -9,7 +9,8 @@
 #
 # Environment: BENCH_REP_SCALE=N multiplies the repetitions (default 1);
 # BENCH_ONLY=STEP runs one step of bench.c (size, bw, scale, pt, random,
-# probe, pin, busy; the other figures then read NaN and the exit status is 1);
+# probe, pin, pool, phases, busy; the other figures then read NaN and the
+# exit status is 1);
 # TIMEOUT (s) bounds the guest run.
 set -euo pipefail
 . "$(dirname "$0")/../env.sh"

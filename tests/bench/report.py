@@ -206,6 +206,30 @@ def main():
                          "probe, median ms): " + ", ".join("%s %s" % (n.replace("_", " "),
                                                                      ms(r["median"]))
                                                            for n, r in dev) + ".")
+    # Traced in place (bench_phases): the kernel functions an allocation spends its time in.
+    phase_cols = [("cma_buf", 1 << 20, "cma_buf 1M"), ("heap", 1 << 20, "heap 1M"),
+                  ("cma_buf", 16 << 20, "cma_buf 16M"), ("heap", 16 << 20, "heap 16M"),
+                  ("pooled", 16 << 20, "pooled write 16M"),
+                  ("pooled_ioctl", 16 << 20, "pooled ioctl 16M")]
+    phase_rows = []
+    for (test, impl, size) in res:
+        if test.startswith("phase_") and impl != "wall" and impl not in phase_rows:
+            phase_rows.append(impl)
+    if phase_rows:
+        lines.append("")
+        lines.append("Where an allocation's time goes: kernel functions traced in place "
+                     "(function graph tracer, this process only; a call's time includes "
+                     "what it calls; ms, median of the calls' sums per allocation).")
+        lines.append("")
+        lines.append("| function | " + " | ".join(c[2] for c in phase_cols) + " |")
+        lines.append("|---|" + "---:|" * len(phase_cols))
+        for impl in ["wall"] + phase_rows:
+            cells = []
+            for what, size, _ in phase_cols:
+                v = med("phase_" + what, impl, size)
+                cells.append("-" if v is None else ms(v))
+            lines.append("| %s | %s |" % ("wall time of the call" if impl == "wall" else
+                                          "`%s`" % impl, " | ".join(cells)))
     table = "\n".join(lines) + "\n"
     with open(out + "/table.md", "w") as f:
         f.write(table)
@@ -269,7 +293,12 @@ def main():
              ("memset", "busy")),
             ("alloc_pooled_vs_unpooled_16M", ("alloc_pooled", "idle"), ("alloc", "cma_buf")),
             ("alloc_pooled_busy_vs_unpooled_16M", ("alloc_pooled", "busy"),
-             ("alloc_busy", "cma_buf"))]:
+             ("alloc_busy", "cma_buf")),
+            # alloc_busy_vs_heap with the pool: what a pool buys on a busy machine.
+            ("alloc_busy_pooled_vs_heap_16M", ("alloc_pooled", "busy"),
+             ("alloc_busy", "heap")),
+            ("alloc_busy_pooled_ioctl_vs_heap_16M", ("alloc_pooled_ioctl", "busy"),
+             ("alloc_busy", "heap"))]:
         ratio(fom, med(a[0], a[1], m16), med(b[0], b[1], m16))
     dc = med("kprobe_device_create_node", "kernel", 0)
     ratio("device_create_vs_memset_16M", dc, med("memset", "idle", m16))

@@ -33,7 +33,7 @@ esac
 [ "$KVER" != 6.1 ] || ABSENT="$ABSENT CONFIG_DMA_NUMA_CMA"
 case "$PROFILE" in
 test) FRAGMENTS="base.config $ARCH.config debug.config" ;;
-bench) FRAGMENTS="base.config $ARCH.config" ;;
+bench) FRAGMENTS="base.config $ARCH.config bench.config" ;;
 *) echo "build.sh: unknown PROFILE '$PROFILE'" >&2; exit 2 ;;
 esac
 
