@@ -1210,21 +1210,47 @@ static int tracefs_write(const char *file, const char *s, int flags)
 	return ret;
 }
 
+struct tracefs_setting {
+	const char *file, *value;
+};
+
+/* Write each setting in turn; 0 or the first -errno. */
+static int tracefs_apply(const struct tracefs_setting *set, size_t n)
+{
+	size_t i;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		ret = tracefs_write(set[i].file, set[i].value, O_TRUNC);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 /* The function graph tracer on phase_funcs for this process; 0 or -errno. */
 static int phase_setup(void)
 {
 	char pid[16];
+	const struct tracefs_setting before[] = {
+		{ "tracing_on", "0" }, { "current_tracer", "nop" },
+		{ "set_ftrace_filter", "" }, { "set_ftrace_pid", pid },
+	}, after[] = {
+		{ "current_tracer", "function_graph" },
+		/*
+		 * Name the function on a closing brace too: one line per call
+		 * to read. (A tracer's options exist while it is the current one.)
+		 */
+		{ "trace_options", "funcgraph-tail" },
+	};
 	size_t i;
 	int ret, n = 0;
 
 	if (access(TRACEFS "/trace", F_OK) &&
 	    mount("nodev", TRACEFS, "tracefs", 0, NULL) && errno != EBUSY)
 		return -errno;
-	ret = tracefs_write("tracing_on", "0", O_TRUNC);
-	if (!ret)
-		ret = tracefs_write("current_tracer", "nop", O_TRUNC);
-	if (!ret)
-		ret = tracefs_write("set_ftrace_filter", "", O_TRUNC);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	ret = tracefs_apply(before, sizeof(before) / sizeof(before[0]));
 	if (ret)
 		return ret;
 	for (i = 0; i < N_PHASE_FUNCS; i++) {
@@ -1233,16 +1259,7 @@ static int phase_setup(void)
 		else
 			n++;
 	}
-	snprintf(pid, sizeof(pid), "%d", getpid());
-	ret = tracefs_write("set_ftrace_pid", pid, O_TRUNC);
-	if (!ret)
-		ret = tracefs_write("current_tracer", "function_graph", O_TRUNC);
-	/*
-	 * Name the function on a closing brace too: one line per call to read.
-	 * (A tracer's options exist while it is the current one.)
-	 */
-	if (!ret)
-		ret = tracefs_write("trace_options", "funcgraph-tail", O_TRUNC);
+	ret = tracefs_apply(after, sizeof(after) / sizeof(after[0]));
 	if (ret)
 		return ret;
 	trace_on_fd = open(TRACEFS "/tracing_on", O_WRONLY | O_CLOEXEC);
@@ -1253,11 +1270,17 @@ static int phase_setup(void)
 
 static void phase_teardown(void)
 {
+	static const struct tracefs_setting off[] = {
+		{ "current_tracer", "nop" }, { "set_ftrace_filter", "" },
+		{ "set_ftrace_pid", "" }, { "tracing_on", "1" },
+	};
+
+	size_t i;
+
 	close(trace_on_fd);
-	tracefs_write("current_tracer", "nop", O_TRUNC);
-	tracefs_write("set_ftrace_filter", "", O_TRUNC);
-	tracefs_write("set_ftrace_pid", "", O_TRUNC);
-	tracefs_write("tracing_on", "1", O_TRUNC);
+	/* Each one even if another fails: leave as little tracing on as we can. */
+	for (i = 0; i < sizeof(off) / sizeof(off[0]); i++)
+		tracefs_write(off[i].file, off[i].value, O_TRUNC);
 }
 
 static void phase_begin(void)
